@@ -1,0 +1,1 @@
+"""Huikuan 回款: accounts-receivable collection for B2B sellers in China."""

@@ -1,0 +1,151 @@
+"""Huikuan settings: one file, every deployment knob read from a HUIKUAN_* environment variable."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
+
+
+def env_ints(name: str, default: str) -> list[int]:
+    return [int(item) for item in env_list(name, default)]
+
+
+DEBUG = env_bool("HUIKUAN_DEBUG", False)
+SECRET_KEY = env_str("HUIKUAN_SECRET_KEY") or (
+    # Only good for a laptop demo; production must set HUIKUAN_SECRET_KEY (see docs/deploy.md).
+    "insecure-demo-key-set-HUIKUAN_SECRET_KEY-in-production"
+)
+ALLOWED_HOSTS = env_list("HUIKUAN_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("HUIKUAN_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "huikuan.core",
+    "huikuan.org",
+    "huikuan.audit",
+    "huikuan.customers",
+    "huikuan.contracts",
+    "huikuan.ledger",
+    "huikuan.reports",
+    "huikuan.api",
+    "huikuan.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "huikuan.urls"
+WSGI_APPLICATION = "huikuan.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------------
+# SQLite is the embedded default (a file under ./var/); production sets a postgres:// URL.
+VAR_DIR = Path(env_str("HUIKUAN_VAR_DIR", str(BASE_DIR / "var")))
+DATABASE_URL = env_str("HUIKUAN_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'huikuan.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # Writers queue for the lock instead of failing with "database is locked".
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+else:
+    DATABASES["default"]["TEST"] = {"NAME": env_str("HUIKUAN_TEST_DATABASE_NAME", "test_huikuan")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "org.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+# --- Language and time --------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+# --- Static files: served by the app itself (intranets have no CDN) ----------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+
+LOGIN_URL = "/admin/login/"
+
+# --- Domain settings ----------------------------------------------------------------------------
+HUIKUAN_CURRENCY = env_str("HUIKUAN_CURRENCY", "CNY")
+# Upper edges (days past due) of the aging buckets after "not due"; the last bucket is open-ended.
+HUIKUAN_AGING_EDGES = env_ints("HUIKUAN_AGING_EDGES", "30,60,90,180,365")
+# Five classes: days past due at which overdue money becomes 催收款 / 准呆账 / 呆账.
+HUIKUAN_CLASS_OVERDUE_DAYS = int(env_str("HUIKUAN_CLASS_OVERDUE_DAYS", "1"))
+HUIKUAN_CLASS_DOUBTFUL_DAYS = int(env_str("HUIKUAN_CLASS_DOUBTFUL_DAYS", "91"))
+HUIKUAN_CLASS_BAD_DAYS = int(env_str("HUIKUAN_CLASS_BAD_DAYS", "366"))
+# Expected-recovery curve: "max_days_past_due:percent" pairs, the last one open-ended ("*").
+HUIKUAN_RECOVERY_CURVE = env_str("HUIKUAN_RECOVERY_CURVE", "0:100,60:98,100:80,180:50,365:30,*:10")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("HUIKUAN_LOG_LEVEL", "WARNING")},
+}

@@ -13,7 +13,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from huikuan.core.money import ZERO, MoneyField, quantize
@@ -211,8 +223,10 @@ def receivables_as_of(*, as_of: date, customers: QuerySet | None = None) -> Quer
         .values("s")
     )
     queryset = Receivable.objects.filter(issue_date__lte=as_of).annotate(
-        balance=F("outstanding")
-        + Coalesce(Subquery(later, output_field=MoneyField()), Value(0), output_field=MoneyField())
+        balance=ExpressionWrapper(
+            F("outstanding") + Coalesce(Subquery(later), Value(0), output_field=MoneyField()),
+            output_field=MoneyField(),
+        )
     )
     if customers is not None:
         queryset = queryset.filter(customer__in=customers)

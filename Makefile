@@ -1,0 +1,66 @@
+# Huikuan: `make demo` runs the app with demo data; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo test test-postgres setup setup-test messages compile-messages lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Runtime install (no test tools). The stamp re-runs it when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[postgres]"
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+# Compiled translations are build output: compile them from locale/*.po on every setup.
+compile-messages:
+	cd huikuan && ../$(BIN)/huikuan compilemessages --verbosity 0
+
+setup: $(VENV)/.installed
+	$(MAKE) --no-print-directory compile-messages
+	$(BIN)/huikuan migrate --noinput
+	$(BIN)/huikuan collectstatic --noinput --verbosity 0
+
+setup-test: $(VENV)/.installed-test
+	$(MAKE) --no-print-directory compile-messages
+
+demo: setup
+	$(BIN)/huikuan seed-demo --if-empty
+	@echo ""
+	@echo "Huikuan is running at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(BIN)/huikuan runserver $(HOST):$(PORT)
+
+test: setup-test
+	$(BIN)/pytest
+
+# The same suite on PostgreSQL; HUIKUAN_DATABASE_URL must point at a server you may create
+# databases on (the test database is created and dropped by pytest-django).
+test-postgres: setup-test
+	@test -n "$$HUIKUAN_DATABASE_URL" || (echo "set HUIKUAN_DATABASE_URL=postgres://…" && exit 2)
+	$(BIN)/pytest --create-db
+
+messages: setup-test
+	cd huikuan && ../$(BIN)/huikuan makemessages -l zh_Hans -l en --no-obsolete
+	cd huikuan && ../$(BIN)/huikuan compilemessages
+
+lint: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	$(BIN)/huikuan bench aging --receivables $${N:-100000}
+
+clean:
+	rm -rf $(VENV) var/static

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "huikuan.reports",
     "huikuan.api",
     "huikuan.demo",
+    "huikuan.web",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -130,7 +133,8 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
 
 # --- Domain settings ----------------------------------------------------------------------------
 HUIKUAN_CURRENCY = env_str("HUIKUAN_CURRENCY", "CNY")

@@ -1,6 +1,5 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 from huikuan.api.apis import api
 
@@ -9,7 +8,12 @@ admin.site.site_title = "回款 Huikuan"
 admin.site.index_title = "应收账款催收管理"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("customers/", include("huikuan.customers.urls")),
+    path("contracts/", include("huikuan.contracts.urls")),
+    path("ledger/", include("huikuan.ledger.urls")),
+    path("reports/", include("huikuan.reports.urls")),
+    path("", include("huikuan.web.urls")),
 ]

@@ -1,0 +1,54 @@
+"""The OpenAPI schema an ERP developer generates a client from."""
+
+from django.test import Client
+
+EXPECTED = {
+    ("/api/v1/customers", "get"),
+    ("/api/v1/customers", "post"),
+    ("/api/v1/customers/{code}", "get"),
+    ("/api/v1/receivables", "get"),
+    ("/api/v1/receivables", "post"),
+    ("/api/v1/receivables/{number}", "get"),
+    ("/api/v1/receivables/{number}/write-off", "post"),
+    ("/api/v1/payments", "get"),
+    ("/api/v1/payments", "post"),
+    ("/api/v1/payments/{number}", "get"),
+    ("/api/v1/payments/{number}/reverse", "post"),
+    ("/api/v1/credit-notes", "get"),
+    ("/api/v1/credit-notes", "post"),
+    ("/api/v1/credit-notes/{number}", "get"),
+    ("/api/v1/credit-notes/{number}/reverse", "post"),
+    ("/api/v1/reports/aging", "get"),
+    ("/api/v1/reports/classes", "get"),
+}
+
+
+def schema() -> dict:
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_every_endpoint_is_listed_and_needs_the_bearer_token(db):
+    paths = schema()["paths"]
+    operations = {(path, method) for path, item in paths.items() for method in item}
+    assert operations == EXPECTED
+    for path, method in EXPECTED:
+        assert paths[path][method]["security"] == [{"BearerToken": []}], (path, method)
+
+
+def test_the_bearer_scheme_is_declared(db):
+    schemes = schema()["components"]["securitySchemes"]
+    assert schemes == {"BearerToken": {"type": "http", "scheme": "bearer"}}
+
+
+def test_amounts_are_declared_as_strings_and_errors_have_one_shape(db):
+    spec = schema()
+    components = spec["components"]["schemas"]
+    assert components["PaymentIn"]["properties"]["amount"]["type"] == "string"
+    assert components["PaymentOut"]["properties"]["unapplied"]["type"] == "string"
+    post = spec["paths"]["/api/v1/payments"]["post"]["responses"]
+    for status in ("401", "403", "404", "409", "422"):
+        assert post[status]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorOut"
+        }

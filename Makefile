@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test test-postgres setup setup-test messages compile-messages lint format bench clean
+.PHONY: demo test test-postgres setup setup-test assets messages compile-messages lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,29 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 compile-messages:
 	cd huikuan && ../$(BIN)/huikuan compilemessages --verbosity 0
 
-setup: $(VENV)/.installed
+# Front-end libraries come from npm (package-lock.json pins them) and are copied into a
+# git-ignored static folder the app serves itself: no CDN, no third-party files in the repo.
+VENDOR := huikuan/web/static/vendor
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.installed
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE \
+	   node_modules/echarts/NOTICE $(VENDOR)/echarts/
+	touch $@
+
+assets: $(VENDOR)/.copied
+
+setup: $(VENV)/.installed assets
 	$(MAKE) --no-print-directory compile-messages
 	$(BIN)/huikuan migrate --noinput
 	$(BIN)/huikuan collectstatic --noinput --verbosity 0
 
-setup-test: $(VENV)/.installed-test
+setup-test: $(VENV)/.installed-test assets
 	$(MAKE) --no-print-directory compile-messages
 
 demo: setup
@@ -63,4 +80,4 @@ bench: setup
 	$(BIN)/huikuan bench aging --receivables $${N:-100000}
 
 clean:
-	rm -rf $(VENV) var/static
+	rm -rf $(VENV) var/static node_modules $(VENDOR)

@@ -62,7 +62,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Chinese unless the user switched language (ignores the browser's Accept-Language).
+    "huikuan.web.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -85,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "huikuan.web.context_processors.navigation",
             ],
         },
     },
@@ -133,8 +135,26 @@ STORAGES = {
 }
 MEDIA_ROOT = VAR_DIR / "media"
 
+# Dates read 2026-11-22 in both languages (huikuan/web/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["huikuan.web.formats"]
+
+# --- Sign-in and sessions -----------------------------------------------------------------------
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# A session ends after 30 idle minutes: the cookie lives 30 minutes and every request renews it.
+SESSION_COOKIE_AGE = int(env_str("HUIKUAN_SESSION_IDLE_SECONDS", "1800"))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("HUIKUAN_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Failed sign-ins per account (kept in the database, see huikuan/web/services.py): this many
+# failures within the window lock the account for the lock time, even for the right password.
+HUIKUAN_LOGIN_MAX_FAILURES = int(env_str("HUIKUAN_LOGIN_MAX_FAILURES", "5"))
+HUIKUAN_LOGIN_WINDOW_MINUTES = int(env_str("HUIKUAN_LOGIN_WINDOW_MINUTES", "15"))
+HUIKUAN_LOGIN_LOCK_MINUTES = int(env_str("HUIKUAN_LOGIN_LOCK_MINUTES", "15"))
 
 # --- Domain settings ----------------------------------------------------------------------------
 HUIKUAN_CURRENCY = env_str("HUIKUAN_CURRENCY", "CNY")

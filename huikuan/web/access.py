@@ -24,10 +24,9 @@ def get_receivable_for_user(user, pk) -> Receivable:
 
 
 def get_payment_for_user(user, pk) -> Payment:
-    """The payment or credit note ``pk`` if its customer is visible to ``user``; Http404 otherwise."""
+    """The payment or credit note ``pk`` if its customer is visible to ``user``; Http404
+    otherwise."""
     return get_object_or_404(
-        Payment.objects.select_related("customer").filter(
-            customer__in=customers_visible_to(user)
-        ),
+        Payment.objects.select_related("customer").filter(customer__in=customers_visible_to(user)),
         pk=pk,
     )

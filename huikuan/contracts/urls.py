@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "contracts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("new/", views.contract_new, name="create"),
+    path("<int:pk>/", views.contract_detail, name="detail"),
+    path(
+        "<int:pk>/post-installments/",
+        views.contract_post_installments,
+        name="post_installments",
+    ),
+]

@@ -257,9 +257,13 @@ def receivables_for_list(
 def receivable_totals(queryset: QuerySet[Receivable]) -> dict:
     """Totals row for a receivable list: count, amount and outstanding."""
     totals = queryset.order_by().aggregate(
-        count=Count("pk"), amount=Sum("amount"), outstanding=Sum("outstanding")
+        n=Count("pk"), issued=Sum("amount"), still_owed=Sum("outstanding")
     )
-    return {name: (value if value is not None else ZERO) for name, value in totals.items()}
+    return {
+        "count": totals["n"],
+        "amount": totals["issued"] or ZERO,
+        "outstanding": totals["still_owed"] or ZERO,
+    }
 
 
 def open_receivables(*, customer, as_of: date) -> QuerySet[Receivable]:
@@ -282,7 +286,7 @@ def payments_for_list(
     number: str = "",
 ) -> QuerySet[Payment]:
     """Payments and credit notes of ``customers`` for the 回款 list, newest first, annotated with
-    ``unapplied_credit`` (see ``payments_with_credit``)."""
+    ``unapplied_credit`` (zero once reversed, as in ``payments_with_credit``)."""
     queryset = Payment.objects.filter(customer__in=customers)
     if kind:
         queryset = queryset.filter(kind=kind)
@@ -295,17 +299,42 @@ def payments_for_list(
     if number:
         term = number.strip()
         queryset = queryset.filter(Q(number__icontains=term) | Q(reference__icontains=term))
-    return payments_with_credit(queryset).order_by("-received_on", "-pk")
+    return _with_unapplied_credit(queryset).order_by("-received_on", "-pk")
+
+
+def _with_unapplied_credit(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
+    """``payments_with_credit`` without the allocation lines, for lists."""
+    return queryset.select_related("customer", "reversal").annotate(
+        unapplied_credit=Case(
+            When(reversal__isnull=False, then=Value(0)),
+            default=F("amount") - F("allocated"),
+            output_field=MoneyField(),
+        )
+    )
 
 
 def payment_totals(queryset: QuerySet[Payment]) -> dict:
-    """Totals row for a payment list: count, amount received and amount still unapplied."""
-    totals = queryset.order_by().aggregate(
-        count=Count("pk"),
-        amount=Sum("amount"),
-        unapplied_credit=Sum("unapplied_credit", output_field=MoneyField()),
+    """Totals row for a payment list: count, amount received and amount still unapplied (zero
+    for reversed documents, as in ``payments_with_credit``)."""
+    unapplied = Case(
+        When(reversal__isnull=False, then=Value(0)),
+        default=F("amount") - F("allocated"),
+        output_field=MoneyField(),
     )
-    return {name: (value if value is not None else ZERO) for name, value in totals.items()}
+    totals = (
+        Payment.objects.filter(pk__in=queryset.order_by().values("pk"))
+        .order_by()
+        .aggregate(
+            n=Count("pk"),
+            received=Sum("amount"),
+            unapplied=Sum(unapplied, output_field=MoneyField()),
+        )
+    )
+    return {
+        "count": totals["n"],
+        "amount": totals["received"] or ZERO,
+        "unapplied_credit": totals["unapplied"] or ZERO,
+    }
 
 
 @dataclass(frozen=True)
@@ -334,14 +363,32 @@ _TIMELINE_ORDER = {
 
 
 def customer_timeline(*, customer, limit: int = 200) -> list[TimelineEvent]:
-    """Everything on a customer's account, newest first: deliveries, receivables, payments and
-    credit notes, allocations, write-offs and reversals — at most ``limit`` events."""
+    """Everything on a customer's account, newest first: deliveries (with the receivable each
+    one created), other receivables, payments and credit notes, allocations, write-offs and
+    reversals — the newest ``limit`` events."""
     from huikuan.contracts.models import Delivery
 
     events: list[TimelineEvent] = []
-    for d in Delivery.objects.filter(customer=customer).order_by("-delivered_on", "-pk")[:limit]:
-        events.append(TimelineEvent(d.delivered_on, "delivery", d.number, d.amount, d.description))
-    for r in Receivable.objects.filter(customer=customer).order_by("-issue_date", "-pk")[:limit]:
+    deliveries = (
+        Delivery.objects.filter(customer=customer)
+        .select_related("receivable")
+        .order_by("-delivered_on", "-pk")[:limit]
+    )
+    for d in deliveries:
+        receivable = getattr(d, "receivable", None)
+        events.append(
+            TimelineEvent(
+                d.delivered_on,
+                "delivery",
+                d.number,
+                d.amount,
+                d.description,
+                receivable_id=receivable.pk if receivable else None,
+            )
+        )
+    # A delivery's receivable is the delivery itself on the timeline; the others stand alone.
+    receivables = Receivable.objects.filter(customer=customer, delivery__isnull=True)
+    for r in receivables.order_by("-issue_date", "-pk")[:limit]:
         events.append(
             TimelineEvent(
                 r.issue_date, "receivable", r.number, r.amount, r.description, receivable_id=r.pk
@@ -418,7 +465,9 @@ class CustomerFile:
     timeline: list[TimelineEvent]
 
 
-def customer_file(*, customer, as_of: date, thresholds, payments_limit: int = 50) -> CustomerFile:
+def customer_file(
+    *, customer, as_of: date, thresholds, payments_limit: int = 50, timeline_limit: int = 200
+) -> CustomerFile:
     """A customer's balances and class, open receivables with days past due, latest payments and
     credit notes, contacts by role, payment process, contracts with their installment plans and
     the whole account as a timeline."""
@@ -441,7 +490,7 @@ def customer_file(*, customer, as_of: date, thresholds, payments_limit: int = 50
         .select_related("request_recipient", "signer", "approver")
         .first()
     )
-    payments = payments_with_credit(Payment.objects.filter(customer=customer)).order_by(
+    payments = _with_unapplied_credit(Payment.objects.filter(customer=customer)).order_by(
         "-received_on", "-pk"
     )[:payments_limit]
     return CustomerFile(
@@ -453,7 +502,7 @@ def customer_file(*, customer, as_of: date, thresholds, payments_limit: int = 50
         contracts=list(
             Contract.objects.filter(customer=customer).prefetch_related("nodes__receivable")
         ),
-        timeline=customer_timeline(customer=customer),
+        timeline=customer_timeline(customer=customer, limit=timeline_limit),
     )
 
 

@@ -35,9 +35,19 @@ def contract_create(
         raise invalid("number", _("%(value)s already exists.") % {"value": number}, "unique")
     try:
         amount = to_decimal(amount)
-        nodes = [(due, to_decimal(value)) for due, value in installments]
-    except MoneyError as exc:
-        raise invalid("installments", str(exc)) from None
+    except MoneyError:
+        raise invalid("amount", _("Not an amount: %(value)s.") % {"value": amount}) from None
+    if amount < ZERO:
+        raise invalid("amount", _("The contract amount cannot be negative."))
+    nodes = []
+    for index, (due, value) in enumerate(installments, start=1):
+        try:
+            nodes.append((due, to_decimal(value)))
+        except MoneyError:
+            raise invalid(
+                "installments",
+                _("Installment %(n)s: not an amount: %(value)s.") % {"n": index, "value": value},
+            ) from None
     if any(value <= ZERO for _due, value in nodes):
         raise invalid("installments", _("Every installment needs an amount greater than zero."))
     plan_total = sum((value for _due, value in nodes), ZERO)

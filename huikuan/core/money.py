@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 FEN_PER_YUAN = 100
+# 15 integer digits, as the money form field allows: far above any real amount, and the fen
+# still fit a signed 64-bit integer column on every database.
+LIMIT = Decimal("1e15")
 
 
 class MoneyError(ValueError):
@@ -38,6 +41,8 @@ def to_decimal(value) -> Decimal:
         raise MoneyError(f"not an amount: {value!r}")
     if not result.is_finite():
         raise MoneyError(f"not a finite amount: {value!r}")
+    if abs(result) >= LIMIT:
+        raise MoneyError(f"amount too large: {value!r}")
     return quantize(result)
 
 
@@ -71,8 +76,8 @@ class MoneyField(models.BigIntegerField):
         return from_fen(value)
 
     def to_python(self, value):
-        if value is None or isinstance(value, Decimal):
-            return None if value is None else quantize(value)
+        if value is None:
+            return None
         try:
             return to_decimal(value)
         except MoneyError as exc:

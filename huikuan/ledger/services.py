@@ -86,6 +86,8 @@ def receivable_create(
     amount = _amount("amount", amount)
     if due_date < issue_date:
         raise invalid("due_date", _("The due date cannot be before the issue date."))
+    if contract is not None and contract.customer_id != customer.pk:
+        raise invalid("contract", _("The contract belongs to another customer."))
     receivable = Receivable(
         customer=customer,
         number=(number or "").strip(),
@@ -133,6 +135,8 @@ def delivery_record(
         if days is None:
             days = customer.payment_terms_days
         due_date = delivered_on + timedelta(days=days)
+    elif due_date < delivered_on:
+        raise invalid("due_date", _("The due date cannot be before the delivery date."))
     delivery = Delivery(
         customer=customer,
         contract=contract,
@@ -574,7 +578,21 @@ def write_off_reverse(*, write_off: WriteOff, on: date, reason: str, actor=None)
             "date", _("Reverse on %(date)s or later.") % {"date": write_off.written_off_on}
         )
     reversal = _new_reversal(on=on, reason=reason, actor=actor, write_off=write_off)
+    receivable = write_off.receivable
+    before = {"outstanding": receivable.outstanding}
     _reverse_rows(rows=_live_rows(write_off=write_off), reversal=reversal, on=on, actor=actor)
+    receivable.refresh_from_db(fields=["outstanding"])
+    audit_record(
+        actor=actor,
+        action="write_off.reverse",
+        obj=write_off,
+        before=before,
+        after={
+            "outstanding": receivable.outstanding,
+            "reversal": reversal.number,
+            "reason": reversal.reason,
+        },
+    )
     return reversal
 
 

@@ -1,0 +1,441 @@
+"""The world and the instruments of the authorization test (test_authorization.py): a customer
+of another team full of secret markers, and a probe that requests pages and endpoints as one role
+and writes down every leak, every unexpected status and every write."""
+
+import contextlib
+import io
+import itertools
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+from django.core.management.color import no_style
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from huikuan.contracts.models import Contract, Delivery
+from huikuan.contracts.services import contract_create
+from huikuan.customers.models import Contact, ContactRole, Customer, PaymentProcess
+from huikuan.customers.selectors import customers_visible_to
+from huikuan.customers.services import contact_add
+from huikuan.ledger import services as ledger_services
+from huikuan.ledger.models import Payment, Receivable
+from huikuan.ledger.tests import factories as f
+from huikuan.ledger.tests.factories import ledger_state
+from huikuan.org.models import Role
+
+# --- The world: our team, and a customer of another team full of secrets ----------------------
+
+FOREIGN = "ZQX"  # every secret of the foreign customer carries this; nothing else does
+OWN = "MINE"
+# The date put into forms and request bodies: after every document of the world, so a write that
+# should have been refused is not refused by accident for its date instead.
+LATER = "2026-06-30"
+
+
+@dataclass
+class Account:
+    """One customer with one of everything hanging off it (the delivery is optional)."""
+
+    customer: Customer
+    contact: Contact
+    contract: Contract
+    delivery: Delivery | None
+    receivable: Receivable
+    payment: Payment
+    credit_note: Payment
+
+    def _documents(self) -> dict:
+        documents = {
+            "contract": self.contract,
+            "delivery": self.delivery,
+            "receivable": self.receivable,
+            "payment": self.payment,
+            "credit note": self.credit_note,
+        }
+        return {kind: doc for kind, doc in documents.items() if doc is not None}
+
+    @property
+    def markers(self) -> dict[str, str]:
+        """What only someone who may see the customer may read anywhere."""
+        return {
+            "customer name": self.customer.name,
+            "customer code": self.customer.code,
+            "contact name": self.contact.name,
+            **{f"{kind} number": doc.number for kind, doc in self._documents().items()},
+        }
+
+    @property
+    def pks(self) -> dict[str, str]:
+        objects = {"customer": self.customer, "contact": self.contact, **self._documents()}
+        return {f"{kind} pk": str(obj.pk) for kind, obj in objects.items()}
+
+    @property
+    def codes(self) -> dict[str, str]:
+        return {
+            "customer code": self.customer.code,
+            **{f"{kind} number": doc.number for kind, doc in self._documents().items()},
+        }
+
+
+def build_account(prefix: str, *, owner, region, first_id=None, delivery=True) -> Account:
+    """A customer with a contact, a contract, optionally a delivery, an invoice partly paid by a
+    payment, and an unapplied credit note; ``first_id`` numbers the customer, contact and
+    contract explicitly (ledger documents always take the next id of their table)."""
+    ids = {} if first_id is None else {"id": first_id}
+    customer = f.customer(
+        code=f"{prefix}-CUST-7",
+        name=f"{prefix}秘密医药有限公司",
+        owner=owner,
+        region=region,
+        **ids,
+    )
+    contact = contact_add(
+        customer=customer,
+        name=f"{prefix}财务周",
+        role=ContactRole.FINANCE,
+        phone="13800000000",
+        **ids,
+    )
+    contract = contract_create(
+        customer=customer,
+        number=f"{prefix}-HT-7",
+        signed_on=date(2026, 1, 2),
+        amount=Decimal("500.00"),
+        installments=[(date(2026, 3, 1), Decimal("500.00"))],
+        term_days=30,
+        **ids,
+    )
+    shipped = None
+    if delivery:
+        shipped = ledger_services.delivery_record(
+            customer=customer,
+            number=f"{prefix}-SH-7",
+            delivered_on=date(2026, 1, 10),
+            amount=Decimal("2468.00"),
+            contract=contract,
+        ).delivery
+    receivable = f.receivable(
+        customer, number=f"{prefix}-INV-7", amount="97531.86", issue=date(2026, 1, 5)
+    )
+    payment = f.payment(
+        customer,
+        number=f"{prefix}-PAY-7",
+        amount="1357.91",
+        on=date(2026, 2, 10),
+        allocate=[(receivable.number, Decimal("1357.91"))],
+    )
+    credit_note = f.credit_note(
+        customer, number=f"{prefix}-CN-7", amount="246.80", on=date(2026, 2, 12)
+    )
+    return Account(
+        customer=customer,
+        contact=contact,
+        contract=contract,
+        delivery=shipped,
+        receivable=receivable,
+        payment=payment,
+        credit_note=credit_note,
+    )
+
+
+@dataclass
+class World:
+    users: dict  # role name -> user (no entry for "anonymous")
+    foreign_rep: object
+    foreign_region: object
+    own: Account
+    foreign: Account
+
+
+# Who looks. "teammate" is a rep in the foreign customer's own team: a rep sees only what they
+# own, not their team's. "manager" manages our team, not the foreign one.
+BLIND = ("anonymous", "rep", "teammate", "manager")
+SEEING = ("finance", "admin")
+ROLES = BLIND + SEEING
+ID_TABLES = (Customer, Contact, Contract, Delivery, Receivable, Payment)
+
+
+def visible_pks(user) -> set[str]:
+    """Every id of every object the user may see (as text, like in a URL)."""
+    customers = customers_visible_to(user)
+    pks = set(customers.values_list("pk", flat=True))
+    for model in ID_TABLES[1:]:
+        pks.update(model.objects.filter(customer__in=customers).values_list("pk", flat=True))
+    return {str(pk) for pk in pks}
+
+
+def build_world() -> World:
+    """Our team (a manager and a rep who owns one customer) and another team whose rep owns a
+    customer full of secrets; the other team also has a rep who does not own it.
+
+    A foreign id that equals the id of something the user may see would rightly open the user's
+    own object, so the ids are made distinct on purpose: the id counters start afresh, the
+    foreign account takes the first ids, our customer, contact and contract take ids far above,
+    and our account has no delivery (its invoice then follows the foreign ones)."""
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), ID_TABLES):
+            cursor.execute(sql)
+    east, south = f.region("EAST"), f.region("SOUTH")
+    our_team, their_team = f.team("华东一组", east), f.team("华南二组", south)
+    manager = f.user(Role.MANAGER, username="manager", region=east, team=our_team)
+    rep = f.user(Role.REP, username="rep", region=east, team=our_team, manager=manager)
+    their_manager = f.user(Role.MANAGER, username="their_manager", region=south, team=their_team)
+    their_rep = f.user(
+        Role.REP,
+        username="their_rep",
+        last_name=FOREIGN,
+        region=south,
+        team=their_team,
+        manager=their_manager,
+    )
+    teammate = f.user(
+        Role.REP, username="teammate", region=south, team=their_team, manager=their_manager
+    )
+    foreign = build_account(FOREIGN, owner=their_rep, region=south)
+    own = build_account(
+        OWN, owner=rep, region=east, first_id=foreign.customer.pk + 1000, delivery=False
+    )
+    world = World(
+        users={
+            "rep": rep,
+            "teammate": teammate,
+            "manager": manager,
+            "finance": f.user(Role.FINANCE, username="finance"),
+            "admin": f.user(Role.ADMIN, username="admin"),
+        },
+        foreign_rep=their_rep,
+        foreign_region=south,
+        own=own,
+        foreign=foreign,
+    )
+    for role in ("rep", "teammate", "manager"):
+        shared = set(foreign.pks.values()) & visible_pks(world.users[role])
+        assert not shared, f"a foreign id is also the id of something {role} may see: {shared}"
+    assert visible_pks(rep), "the rep should see their own customer"
+    return world
+
+
+# --- Reading answers ----------------------------------------------------------------------------
+
+
+def answer_text(response) -> str:
+    """Everything a user can read in an answer: HTML or JSON as text (JSON also with its
+    ``\\uXXXX`` escapes undone), and the XML inside an xlsx or any other zip file."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "\n".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+            )
+    text = content.decode("utf-8", "replace")
+    if "json" in response.get("Content-Type", ""):
+        with contextlib.suppress(ValueError):
+            text += "\n" + json.dumps(json.loads(text), ensure_ascii=False)
+    return text
+
+
+def db_state() -> dict:
+    """What a refused request must leave as it was: the ledger (row counts of every table and
+    every balance) and every field of customers, contacts, payment processes and contracts."""
+    state = ledger_state()
+    for model in (Customer, Contact, PaymentProcess, Contract):
+        state[model.__name__] = list(model.objects.order_by("pk").values())
+    return state
+
+
+def state_change(before: dict, after: dict) -> str:
+    changed = [
+        f"{name} {before['rows'][name]}→{after['rows'][name]}"
+        for name in before["rows"]
+        if before["rows"][name] != after["rows"][name]
+    ]
+    changed += [
+        f"{key} changed"
+        for key in before
+        if key != "rows" and before[key] != after[key] and not changed
+    ]
+    return ", ".join(changed)
+
+
+class Probe:
+    """Requests as one role and writes down every problem instead of stopping at the first."""
+
+    def __init__(self, world: World, role: str, client: Client):
+        self.world = world
+        self.role = role
+        self.client = client
+        self.blind = role in BLIND
+        self.failures: list[str] = []
+
+    def request(self, method, url, *, data=None, label="", allowed=(), json_body=False):
+        """``label`` names the foreign object whose id is in the path; ``allowed`` are the
+        statuses a blind role may get for it."""
+        where = f"{method} {url}"
+        if method == "GET" and data:
+            where += "?" + urlencode(data)
+        before = db_state() if method == "POST" and self.blind else None
+        if method == "GET":
+            response = self.client.get(url, data or {})
+        elif json_body:
+            response = self.client.post(url, json.dumps(data), content_type="application/json")
+        else:
+            response = self.client.post(url, data or {})
+        status = response.status_code
+        if status >= 500:
+            error = getattr(response, "exc_info", None)
+            self.failures.append(
+                f"{where}: server error {status}"
+                + (f" ({error[1]!r})" if error and error[1] else "")
+            )
+        if not self.blind:
+            return response
+        sent = url + json.dumps(data or {}, ensure_ascii=False, default=str)
+        text = answer_text(response)
+        shown = [
+            name
+            for name, marker in self.world.foreign.markers.items()
+            if marker not in sent and marker in text
+        ]
+        if shown:
+            self.failures.append(f"{where}: shows the foreign {', '.join(shown)} ({status})")
+        if label and status < 500 and status not in allowed:
+            self.failures.append(
+                f"{where}: answers {status} for the foreign {label}; expected one of {allowed}"
+            )
+        if before is not None:
+            change = state_change(before, db_state())
+            if change:
+                self.failures.append(f"{where}: wrote something: {change}")
+        return response
+
+    def assert_clean(self):
+        assert not self.failures, f"{len(self.failures)} problem(s) for {self.role}:\n" + "\n".join(
+            self.failures
+        )
+
+
+def client_as(world: World, role: str) -> Client:
+    client = Client(raise_request_exception=False)
+    if role in world.users:
+        client.force_login(world.users[role])
+    return client
+
+
+# --- Forms as a curious user fills them ----------------------------------------------------------
+
+
+class FormFields(HTMLParser):
+    """The fields of a page's POST forms (except signing out and the language switch), filled in
+    the way a curious user might: every choice pointed at the foreign objects where the page
+    offers them, every value the page shows kept, every required empty box given a plausible
+    value (optional ones stay empty, as a person would leave them)."""
+
+    _numbers = itertools.count(1)
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.fields: dict[str, str] = {}
+        self._choices: dict[str, list] = {}  # name -> [[value, label, chosen]]
+        self._required: set[str] = set()
+        self._in_form = False
+        self._select = None
+        self._option = None
+        self._textarea = None
+
+    @classmethod
+    def from_page(cls, html: str) -> dict:
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        for name, options in parser._choices.items():
+            offered = [o for o in options if o[0]]
+            pick = next((o for o in offered if FOREIGN in o[1]), None)
+            pick = pick or next((o for o in offered if o[2]), None)
+            if pick is None and name in parser._required:
+                pick = next(iter(offered), None)
+            if pick is not None:
+                parser.fields[name] = pick[0]
+        return parser.fields
+
+    def _invent(self, attrs: dict) -> str:
+        if "required" not in attrs:
+            return ""
+        kind = (attrs.get("type") or "text").lower()
+        mode = attrs.get("inputmode", "")
+        if kind == "date":
+            return LATER
+        if kind == "number" or mode == "numeric":
+            return "1"
+        if mode == "decimal":
+            return "1.00"
+        if kind == "email":
+            return "curious@example.com"
+        return f"HACK{next(self._numbers)}"
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "form":
+            action = a.get("action") or ""
+            skipped = {reverse("web:logout"), reverse("set_language")}
+            self._in_form = (a.get("method") or "get").lower() == "post" and action not in skipped
+        elif tag == "option" and self._select is not None:
+            self._option = [a.get("value"), "", "selected" in a]
+            self._choices[self._select].append(self._option)
+        elif not self._in_form or not name:
+            return
+        elif tag == "input":
+            kind = (a.get("type") or "text").lower()
+            if kind in ("radio", "checkbox"):
+                chosen = "checked" in a
+                self._choices.setdefault(name, []).append([a.get("value", "on"), "", chosen])
+                if kind == "radio" and "required" in a:
+                    self._required.add(name)
+            elif kind not in ("submit", "button", "image", "reset", "file"):
+                self.fields[name] = a.get("value") or self._invent(a)
+        elif tag == "select":
+            self._select = name
+            self._choices[name] = []
+            if "required" in a:
+                self._required.add(name)
+        elif tag == "textarea":
+            self._textarea = name
+            self.fields[name] = ""
+            if "required" in a:
+                self._required.add(name)
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option[1] += data
+        if self._textarea is not None:
+            self.fields[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "option" and self._option is not None:
+            if self._option[0] is None:
+                self._option[0] = self._option[1].strip()
+            self._option = None
+        elif tag == "textarea" and self._textarea is not None:
+            name = self._textarea
+            if name in self._required and not self.fields[name].strip():
+                self.fields[name] = f"HACK{next(self._numbers)}"
+            self._textarea = None
+
+
+def form_as_finance(finance: Client, url: str, query: dict | None = None) -> dict:
+    """The POST body the finance user's form on ``url`` would send, aimed at the foreign
+    customer; empty where finance sees no form."""
+    response = finance.get(url, query or {})
+    if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        return {}
+    return FormFields.from_page(response.content.decode("utf-8", "replace"))

@@ -60,7 +60,7 @@ def test_a_misspelt_field_is_refused_not_ignored(customer, finance_api):
 def test_a_json_float_is_refused_because_money_is_never_a_float(customer, finance_api):
     response = pay(finance_api, amount=100.5)
     assert refused(response) == ["amount"]
-    assert "float" in message(response)
+    assert "浮点数" in message(response)  # Chinese is the default language
 
 
 def test_a_json_integer_is_exact_and_accepted(customer, finance_api):
@@ -77,7 +77,7 @@ def test_amounts_that_are_not_exact_two_place_decimals_are_refused(customer, fin
 def test_more_than_two_places_is_an_error_not_rounding(customer, finance_api):
     response = pay(finance_api, amount="99.999")
     assert refused(response) == ["amount"]
-    assert "two decimal places" in message(response)
+    assert "两位小数" in message(response)
 
 
 def test_trailing_zeros_lose_nothing_and_are_accepted(customer, finance_api):

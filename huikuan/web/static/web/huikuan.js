@@ -14,3 +14,13 @@
     });
   });
 })();
+
+// On a phone the navigation is a row of tabs that scrolls sideways: bring the current one into
+// view so the user can see where they are.
+(function () {
+  "use strict";
+  var current = document.querySelector('nav a[aria-current="page"]');
+  if (current && current.scrollIntoView) {
+    current.scrollIntoView({ block: "nearest", inline: "center" });
+  }
+})();

@@ -92,9 +92,10 @@ class Receivable(models.Model):
             ),
         ]
         indexes = [
-            # Aging reads only open items; this covers the per-customer bucket query.
+            # Aging reads only open items; this covers the per-customer bucket query, including
+            # its "issued by the as-of date" test, so it never needs the table itself.
             models.Index(
-                fields=["customer", "due_date", "outstanding"],
+                fields=["customer", "due_date", "outstanding", "issue_date"],
                 condition=Q(outstanding__gt=0),
                 name="receivable_open_idx",
             ),
@@ -160,7 +161,16 @@ class Payment(models.Model):
                 condition=Q(allocated__lte=F("amount")), name="payment_allocated_lte_amount"
             ),
         ]
-        indexes = [models.Index(fields=["customer", "received_on"], name="payment_customer_idx")]
+        indexes = [
+            models.Index(fields=["customer", "received_on"], name="payment_customer_idx"),
+            # Unapplied credit in the reports reads only payments not fully allocated: few, however
+            # long the payment history grows.
+            models.Index(
+                fields=["customer", "received_on"],
+                condition=Q(allocated__lt=F("amount")),
+                name="payment_unapplied_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.number

@@ -1,0 +1,135 @@
+"""`huikuan bench aging`: how fast is per-customer aging on this database?"""
+
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from huikuan.core.dates import business_today
+from huikuan.core.errors import error_items
+from huikuan.demo.bench import (
+    BenchRefused,
+    analyze,
+    customer_count,
+    measure,
+    open_count,
+    reusable_bench,
+    seed_bench,
+    totals_agree,
+)
+from huikuan.demo.console import pad, width
+
+DEFAULT_SEED = 7
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Benchmarks. `bench aging --receivables N` seeds N open receivables into a database of "
+        "its own (once; later runs with the same sizes reuse them) and times per-customer aging "
+        "today and a year back against a raw GROUP BY floor."
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="benchmark", required=True)
+        aging = sub.add_parser("aging", help=_("per-customer aging report"))
+        aging.add_argument(
+            "--receivables", type=int, required=True, help=_("open receivables to seed")
+        )
+        aging.add_argument(
+            "--customers", type=int, help=_("customers to spread them over (default N/10)")
+        )
+        aging.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("random seed"))
+        aging.add_argument(
+            "--repeat", type=int, default=3, help=_("runs of each query; the best one counts")
+        )
+        aging.add_argument(
+            "--allow-existing-data",
+            action="store_true",
+            help=_("add the benchmark data even though the database holds other ledger data"),
+        )
+
+    def handle(self, *args, **options):
+        receivables = options["receivables"]
+        customers = options["customers"] or max(1, receivables // 10)
+        if options["repeat"] < 1:
+            raise CommandError(_("--repeat: give at least 1."))
+        today = business_today()
+        database = connection.settings_dict["NAME"]
+        try:
+            seeded_on = reusable_bench(
+                receivables=receivables,
+                customers=customers,
+                seed=options["seed"],
+                allow_existing=options["allow_existing_data"],
+            )
+        except ValidationError as exc:
+            raise CommandError(
+                "; ".join(f"--{e['field']}: {e['message']}" for e in error_items(exc))
+            ) from None
+        except BenchRefused as exc:
+            raise CommandError(str(exc)) from None
+        if seeded_on is not None:
+            self.stdout.write(
+                _("Reusing the benchmark data seeded on %(date)s.") % {"date": seeded_on}
+            )
+        else:
+            self.stdout.write(
+                _(
+                    "WARNING: adding %(receivables)s receivables over %(customers)s customers "
+                    "(codes BENCH…), with payments and allocations, to the %(vendor)s database "
+                    "%(name)s. Ledger rows are append-only: they can never be deleted."
+                )
+                % {
+                    "receivables": receivables,
+                    "customers": customers,
+                    "vendor": connection.vendor,
+                    "name": database,
+                }
+            )
+            started = time.perf_counter()
+            seed_bench(
+                receivables=receivables, customers=customers, seed=options["seed"], as_of=today
+            )
+            analyze()
+            self.stdout.write(
+                _("Seeded in %(seconds).1f s.") % {"seconds": time.perf_counter() - started}
+            )
+        self.stdout.write(
+            _(
+                "Database: %(vendor)s %(name)s — %(open)s open receivables, %(customers)s "
+                "customers in all."
+            )
+            % {
+                "vendor": connection.vendor,
+                "name": database,
+                "open": open_count(),
+                "customers": customer_count(),
+            }
+        )
+        timings = measure(as_of=today, repeat=options["repeat"])
+        today_t, back_t, floor_t = timings
+        ratios = [
+            (_("ratio aging / floor, today"), today_t.best / max(floor_t.best, 1e-9)),
+            (_("ratio aging / floor, a year back"), back_t.best / max(floor_t.best, 1e-9)),
+        ]
+        columns = max(width(label) for label in [t.label for t in timings] + [r[0] for r in ratios])
+        self.stdout.write("")
+        self.stdout.write(
+            f"{pad(_('query'), columns)}  {_('best (s)'):>9}  {_('rows'):>8}  {_('all runs (s)')}"
+        )
+        for t in timings:
+            runs = " ".join(f"{run:.3f}" for run in t.runs)
+            self.stdout.write(f"{pad(t.label, columns)}  {t.best:>9.3f}  {t.rows:>8}  {runs}")
+        for label, ratio in ratios:
+            self.stdout.write(f"{pad(label, columns)}  {ratio:>9.2f}")
+        agree = totals_agree(as_of=today)
+        self.stdout.write(
+            _("Check: the report and the floor add up to the same money today.")
+            if agree
+            else _("Check FAILED: the report and the floor disagree about today's money.")
+        )
+        if not agree:
+            raise CommandError(_("aging and the floor query disagree"))

@@ -76,8 +76,11 @@ format: setup-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The benchmark's rows are append-only like any ledger data, so it gets its own database
+# (var/bench/ on SQLite) instead of the demo's; set HUIKUAN_DATABASE_URL to bench PostgreSQL.
 bench: setup
-	$(BIN)/huikuan bench aging --receivables $${N:-100000}
+	HUIKUAN_VAR_DIR=$${HUIKUAN_VAR_DIR:-var/bench} $(BIN)/huikuan migrate --noinput --verbosity 0
+	HUIKUAN_VAR_DIR=$${HUIKUAN_VAR_DIR:-var/bench} $(BIN)/huikuan bench aging --receivables $${N:-100000}
 
 clean:
 	rm -rf $(VENV) var/static node_modules $(VENDOR)

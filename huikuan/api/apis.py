@@ -266,17 +266,13 @@ def receivables_detail(request, number: Text):
 # --- Payments ---------------------------------------------------------------------------------
 
 
-@api.post(
-    "/payments/{path:number}/reverse",
-    response={201: PaymentReversalOut, **WRITE_ERRORS},
-    tags=["payments"],
-)
-def payments_reverse(request, number: Text, payload: ReverseIn):
-    """Reverse a payment from ``date``: the receivables it settled are open again."""
-    payment = _document(request, number, PaymentKind.PAYMENT)
+def _reverse(request, number: str, kind: str, payload, *, key: str):
+    """Reverse a visible payment or credit note (finance or admin) and answer with the document
+    as it stands after the reversal under ``key``."""
+    document = _document(request, number, kind)
     require_ledger_role(request.auth)
     reversal = payment_reverse(
-        payment=payment, on=payload.date, reason=payload.reason, actor=request.auth
+        payment=document, on=payload.date, reason=payload.reason, actor=request.auth
     )
     return Status(
         201,
@@ -284,9 +280,27 @@ def payments_reverse(request, number: Text, payload: ReverseIn):
             "number": reversal.number,
             "date": reversal.reversed_on,
             "reason": reversal.reason,
-            "payment": _document(request, number, PaymentKind.PAYMENT),
+            key: _document(request, number, kind),
         },
     )
+
+
+def _documents(request, kind: str, customer: str):
+    """Visible payments or credit notes, newest first, optionally of one customer code."""
+    documents = Payment.objects.filter(customer__in=_visible(request), kind=kind)
+    if customer:
+        documents = documents.filter(customer__code=customer)
+    return payments_with_credit(documents).order_by("-received_on", "-pk")
+
+
+@api.post(
+    "/payments/{path:number}/reverse",
+    response={201: PaymentReversalOut, **WRITE_ERRORS},
+    tags=["payments"],
+)
+def payments_reverse(request, number: Text, payload: ReverseIn):
+    """Reverse a payment from ``date``: the receivables it settled are open again."""
+    return _reverse(request, number, PaymentKind.PAYMENT, payload, key="payment")
 
 
 @api.post("/payments", response={201: PaymentOut, **WRITE_ERRORS}, tags=["payments"])
@@ -314,10 +328,7 @@ def payments_create(request, payload: PaymentIn):
 @paginate(Pages)
 def payments_list(request, customer: Text = ""):
     """Payments you may see, newest first; filter by customer code."""
-    payments = Payment.objects.filter(customer__in=_visible(request), kind=PaymentKind.PAYMENT)
-    if customer:
-        payments = payments.filter(customer__code=customer)
-    return payments_with_credit(payments).order_by("-received_on", "-pk")
+    return _documents(request, PaymentKind.PAYMENT, customer)
 
 
 @api.get("/payments/{path:number}", response={200: PaymentOut, **READ_ERRORS}, tags=["payments"])
@@ -336,20 +347,7 @@ def payments_detail(request, number: Text):
 )
 def credit_notes_reverse(request, number: Text, payload: ReverseIn):
     """Reverse a credit note from ``date``: the receivables it settled are open again."""
-    note = _document(request, number, PaymentKind.CREDIT_NOTE)
-    require_ledger_role(request.auth)
-    reversal = payment_reverse(
-        payment=note, on=payload.date, reason=payload.reason, actor=request.auth
-    )
-    return Status(
-        201,
-        {
-            "number": reversal.number,
-            "date": reversal.reversed_on,
-            "reason": reversal.reason,
-            "credit_note": _document(request, number, PaymentKind.CREDIT_NOTE),
-        },
-    )
+    return _reverse(request, number, PaymentKind.CREDIT_NOTE, payload, key="credit_note")
 
 
 @api.post("/credit-notes", response={201: CreditNoteOut, **WRITE_ERRORS}, tags=["credit notes"])
@@ -375,10 +373,7 @@ def credit_notes_create(request, payload: CreditNoteIn):
 @paginate(Pages)
 def credit_notes_list(request, customer: Text = ""):
     """Credit notes you may see, newest first; filter by customer code."""
-    notes = Payment.objects.filter(customer__in=_visible(request), kind=PaymentKind.CREDIT_NOTE)
-    if customer:
-        notes = notes.filter(customer__code=customer)
-    return payments_with_credit(notes).order_by("-received_on", "-pk")
+    return _documents(request, PaymentKind.CREDIT_NOTE, customer)
 
 
 @api.get(

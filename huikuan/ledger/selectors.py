@@ -30,9 +30,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from huikuan.core.money import ZERO, MoneyField
-from huikuan.customers.models import CustomerStatus
 from huikuan.org.models import Role
 
+from .classes import DISTRESSED_STATUSES, DebtClass
 from .models import Allocation, Payment, Receivable, Reversal, WriteOff
 
 LEDGER_ROLES = {Role.FINANCE, Role.ADMIN}
@@ -122,18 +122,6 @@ def receivables_with_lines(queryset: QuerySet[Receivable] | None = None) -> Quer
 # Like everything above, balances here are as posted; ``as_of`` only says from which day the days
 # past due are counted. The point-in-time view of a past date is the aging report's job.
 
-DISTRESSED_STATUSES = (CustomerStatus.INSOLVENT, CustomerStatus.VANISHED)
-
-# The class keys are those of ``huikuan.reports.policy.DebtClass`` (the ledger does not import the
-# reports app; the caller passes the thresholds in).
-CLASS_CURRENT, CLASS_OVERDUE, CLASS_DOUBTFUL, CLASS_BAD, CLASS_DEAD = (
-    "current",
-    "overdue",
-    "doubtful",
-    "bad",
-    "dead",
-)
-
 
 def days_past_due(as_of: date) -> ExpressionWrapper:
     """A ``Receivable`` expression: days from its due date to ``as_of`` (negative before it is
@@ -187,16 +175,16 @@ def customers_with_balances(*, customers: QuerySet, as_of: date, thresholds) -> 
 
     return queryset.annotate(
         debt_class=Case(
-            When(Q(oldest_open_due__isnull=True, has_write_off=True), then=Value(CLASS_DEAD)),
+            When(Q(oldest_open_due__isnull=True, has_write_off=True), then=Value(DebtClass.DEAD)),
             When(oldest_open_due__isnull=True, then=Value("")),
             When(
                 Q(status__in=DISTRESSED_STATUSES) & due_by(thresholds.overdue_from),
-                then=Value(CLASS_BAD),
+                then=Value(DebtClass.BAD),
             ),
-            When(due_by(thresholds.bad_from), then=Value(CLASS_BAD)),
-            When(due_by(thresholds.doubtful_from), then=Value(CLASS_DOUBTFUL)),
-            When(due_by(thresholds.overdue_from), then=Value(CLASS_OVERDUE)),
-            default=Value(CLASS_CURRENT),
+            When(due_by(thresholds.bad_from), then=Value(DebtClass.BAD)),
+            When(due_by(thresholds.doubtful_from), then=Value(DebtClass.DOUBTFUL)),
+            When(due_by(thresholds.overdue_from), then=Value(DebtClass.OVERDUE)),
+            default=Value(DebtClass.CURRENT),
             output_field=CharField(),
         )
     ).order_by("-overdue", "name", "pk")

@@ -18,6 +18,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+# The five classes are a rule about receivables, so they live in the ledger (which must not
+# import reports); the reports and pages use them from here as before.
+from huikuan.ledger.classes import ClassThresholds as ClassThresholds
+from huikuan.ledger.classes import DebtClass as DebtClass
+from huikuan.ledger.classes import class_thresholds as class_thresholds
+
 
 @dataclass(frozen=True)
 class Band:
@@ -51,41 +57,6 @@ def parse_edges(text: str) -> list[int]:
         raise ValueError(f"edges must be whole numbers separated by commas: {text!r}") from None
     aging_bands(edges)
     return edges
-
-
-class DebtClass:
-    CURRENT = "current"
-    OVERDUE = "overdue"
-    DOUBTFUL = "doubtful"
-    BAD = "bad"
-    DEAD = "dead"
-
-    ORDER = (CURRENT, OVERDUE, DOUBTFUL, BAD, DEAD)
-    LABELS = {
-        CURRENT: _("未收款 (not yet due)"),
-        OVERDUE: _("催收款 (overdue, being chased)"),
-        DOUBTFUL: _("准呆账 (doubtful)"),
-        BAD: _("呆账 (bad)"),
-        DEAD: _("死账 (written off)"),
-    }
-
-
-@dataclass(frozen=True)
-class ClassThresholds:
-    overdue_from: int
-    doubtful_from: int
-    bad_from: int
-
-
-def class_thresholds() -> ClassThresholds:
-    t = ClassThresholds(
-        settings.HUIKUAN_CLASS_OVERDUE_DAYS,
-        settings.HUIKUAN_CLASS_DOUBTFUL_DAYS,
-        settings.HUIKUAN_CLASS_BAD_DAYS,
-    )
-    if not 1 <= t.overdue_from < t.doubtful_from < t.bad_from:
-        raise ValueError("class thresholds must satisfy 1 <= overdue < doubtful < bad days")
-    return t
 
 
 def recovery_curve(text: str | None = None) -> list[tuple[Band, Decimal]]:

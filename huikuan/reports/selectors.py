@@ -33,7 +33,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 
 from huikuan.core.money import ZERO, MoneyField, quantize
-from huikuan.customers.models import Customer, CustomerStatus
+from huikuan.customers.models import Customer
+from huikuan.ledger.classes import DISTRESSED_STATUSES
 from huikuan.ledger.models import Allocation, Payment, Receivable, WriteOff
 from huikuan.org.models import Region, User
 
@@ -337,9 +338,7 @@ def receivables_as_of(*, as_of: date, customers: QuerySet | None = None) -> Quer
 
 def _class_q(debt_class: str, as_of: date, prefix: str) -> Q:
     t = class_thresholds()
-    distressed = Q(
-        **{f"{prefix}customer__status__in": [CustomerStatus.INSOLVENT, CustomerStatus.VANISHED]}
-    )
+    distressed = Q(**{f"{prefix}customer__status__in": DISTRESSED_STATUSES})
     overdue = Q(**{f"{prefix}due_date__lte": as_of - timedelta(days=t.overdue_from)})
     band = {
         DebtClass.CURRENT: Band("", "", None, t.overdue_from - 1),

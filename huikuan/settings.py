@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "huikuan.customers",
     "huikuan.contracts",
     "huikuan.ledger",
+    "huikuan.dunning",
     "huikuan.reports",
     "huikuan.api",
     "huikuan.demo",

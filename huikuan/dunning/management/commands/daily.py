@@ -1,0 +1,73 @@
+"""`huikuan daily`: the day's collection run (see ``huikuan.dunning.run``)."""
+
+import json
+import os
+import signal
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from huikuan.core.dates import business_today, parse_iso_date
+from huikuan.dunning.run import dunning_run
+
+# Fault injection for the crash tests: HUIKUAN_FAILPOINT=daily:<step> kills this process with
+# SIGKILL right after that step, inside the run's open transaction — like a power cut there.
+FAILPOINT = "HUIKUAN_FAILPOINT"
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Run the day's collection work: promises, dunning levels, tasks, approvals and "
+        "limitation-period warnings. Safe to run again for the same date."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", help="YYYY-MM-DD (default: today in Asia/Shanghai)")
+        parser.add_argument("--format", choices=("text", "json"), default="text")
+
+    def handle(self, *args, **options):
+        try:
+            as_of = parse_iso_date(options["as_of"]) if options["as_of"] else business_today()
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        result = dunning_run(as_of=as_of, progress=self._progress(options["verbosity"]))
+        if options["format"] == "json":
+            payload = {"as_of": as_of.isoformat(), "already_done": result.already_done}
+            payload.update(result.counts())
+            self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
+            return
+        if result.already_done:
+            self.stdout.write(
+                _("The daily run for %(day)s was already done; nothing changed.")
+                % {"day": as_of.isoformat()}
+            )
+            return
+        self.stdout.write(_("Daily run for %(day)s:") % {"day": as_of.isoformat()})
+        labels = {
+            "cases_opened": _("cases opened"),
+            "cases_closed": _("cases closed"),
+            "classes_changed": _("classes changed"),
+            "levels_advanced": _("receivables moved up the ladder"),
+            "reminders_created": _("reminders before due date"),
+            "tasks_created": _("tasks created"),
+            "approvals_raised": _("approval requests raised"),
+            "promises_kept": _("promises kept"),
+            "promises_broken": _("promises broken"),
+            "limitation_warnings": _("limitation-period warnings"),
+            "tasks_cancelled": _("tasks cancelled (paid)"),
+        }
+        for key, value in result.counts().items():
+            self.stdout.write(f"  {labels[key]}: {value}")
+
+    def _progress(self, verbosity):
+        failpoint = os.environ.get(FAILPOINT, "")
+
+        def progress(step: str) -> None:
+            if verbosity >= 2:
+                self.stderr.write(f"step {step} done")
+                self.stderr.flush()
+            if failpoint == f"daily:{step}":
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        return progress

@@ -15,5 +15,6 @@ urlpatterns = [
     path("contracts/", include("huikuan.contracts.urls")),
     path("ledger/", include("huikuan.ledger.urls")),
     path("reports/", include("huikuan.reports.urls")),
+    path("", include("huikuan.dunning.urls")),
     path("", include("huikuan.web.urls")),
 ]

@@ -21,10 +21,13 @@ class NavItem:
 
 NAV_ITEMS = (
     NavItem("dashboard", _("Home"), "/", exact=True),
+    NavItem("worklist", _("Worklist"), "/work/"),
     NavItem("customers", _("Customers"), "/customers/"),
     NavItem("receivables", _("Receivables"), "/ledger/receivables/"),
     NavItem("payments", _("Payments"), "/ledger/payments/", (Role.FINANCE, Role.ADMIN)),
     NavItem("aging", _("Aging"), "/reports/aging/"),
+    NavItem("approvals", _("Approvals"), "/approvals/", (Role.MANAGER, Role.ADMIN)),
+    NavItem("playbook", _("Playbook"), "/playbook/"),
     NavItem("admin", _("Admin"), "/admin/", (Role.ADMIN,)),
 )
 

@@ -7,7 +7,7 @@ checks the role for writes, and calls one service or selector with ``actor`` set
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status
 
@@ -30,6 +30,7 @@ from huikuan.reports.selectors import aging, class_report
 
 from . import errors
 from .auth import BearerToken, require_ledger_role
+from .dunning_apis import router as dunning_router
 from .errors import not_found
 from .schemas import (
     AgingOut,
@@ -62,7 +63,9 @@ Receivables, payments and reports of Huikuan for ERP integration.
 * **Scope**: a token sees what its user sees (a rep: own customers; a manager: the team's;
   finance and admins: all). Anything else answers 404, exactly like something that does not exist.
 * **Roles**: posting customers, receivables, payments, credit notes, write-offs and reversals
-  needs role finance or admin (403 otherwise).
+  needs role finance or admin (403 otherwise). Collection work (tasks, contacts, promises,
+  disputes, approval requests) is open to whoever sees the customer; deciding an approval needs
+  a manager or admin, starting the daily run an admin.
 * **Money**: decimal strings such as `"1234.50"`, at most two decimal places, never JSON floats.
 * **Errors**: every 4xx answer is `{"detail": [{"field": "...", "message": "..."}]}`;
   409 for a duplicate document number or customer code, 422 for anything else that is wrong.
@@ -430,11 +433,22 @@ def reports_classes(request, as_of: Date = None):
     }
 
 
+# --- Collection work (tasks, activities, promises, disputes, approvals, the daily run) --------
+
+api.add_router("", dunning_router)
+
 # --- Anything else ----------------------------------------------------------------------------
 
+# On a router of its own, added last: Django tries the routers' URLs in order, and this one
+# matches every path.
+fallback = Router()
 
-@api.api_operation(
+
+@fallback.api_operation(
     ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
 )
 def unknown_path(request, rest: str):
     raise not_found("__all__", _("There is no such API endpoint: %(path)s.") % {"path": rest})
+
+
+api.add_router("", fallback)

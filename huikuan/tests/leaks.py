@@ -23,6 +23,23 @@ from huikuan.contracts.services import contract_create
 from huikuan.customers.models import Contact, ContactRole, Customer, PaymentProcess
 from huikuan.customers.selectors import customers_visible_to
 from huikuan.customers.services import contact_add
+from huikuan.dunning import services as dunning_services
+from huikuan.dunning.models import (
+    Action,
+    Activity,
+    ApprovalKind,
+    ApprovalRequest,
+    Case,
+    Channel,
+    DailyRun,
+    Dispute,
+    DisputeReason,
+    LimitationEvent,
+    Outcome,
+    Promise,
+    Task,
+    TaskSource,
+)
 from huikuan.ledger import services as ledger_services
 from huikuan.ledger.models import Payment, Receivable
 from huikuan.ledger.tests import factories as f
@@ -39,8 +56,44 @@ LATER = "2026-06-30"
 
 
 @dataclass
+class Collection:
+    """The collection work on one customer: a task, a contact with a promise, a dispute and an
+    approval request, each with a secret in a text field."""
+
+    task: Task
+    activity: Activity
+    promise: Promise
+    dispute: Dispute
+    approval: ApprovalRequest
+
+    def _objects(self) -> dict:
+        return {
+            "task": self.task,
+            "activity": self.activity,
+            "promise": self.promise,
+            "dispute": self.dispute,
+            "approval": self.approval,
+        }
+
+    @property
+    def markers(self) -> dict[str, str]:
+        return {
+            "task note": self.task.note,
+            "activity note": self.activity.note,
+            "promise maker": self.promise.promised_by,
+            "dispute description": self.dispute.description,
+            "approval reason": self.approval.reason,
+        }
+
+    @property
+    def pks(self) -> dict[str, str]:
+        return {f"{kind} pk": str(obj.pk) for kind, obj in self._objects().items()}
+
+
+@dataclass
 class Account:
-    """One customer with one of everything hanging off it (the delivery is optional)."""
+    """One customer with one of everything hanging off it (the delivery and the collection
+    work are optional)."""
 
     customer: Customer
     contact: Contact
@@ -49,6 +102,7 @@ class Account:
     receivable: Receivable
     payment: Payment
     credit_note: Payment
+    collection: Collection | None = None
 
     def _documents(self) -> dict:
         documents = {
@@ -71,9 +125,16 @@ class Account:
         }
 
     @property
+    def secrets(self) -> dict[str, str]:
+        """Every marker: those above and the collection work's (shown on other pages than the
+        customer's own)."""
+        return {**self.markers, **(self.collection.markers if self.collection else {})}
+
+    @property
     def pks(self) -> dict[str, str]:
         objects = {"customer": self.customer, "contact": self.contact, **self._documents()}
-        return {f"{kind} pk": str(obj.pk) for kind, obj in objects.items()}
+        pks = {f"{kind} pk": str(obj.pk) for kind, obj in objects.items()}
+        return {**pks, **(self.collection.pks if self.collection else {})}
 
     @property
     def codes(self) -> dict[str, str]:
@@ -144,6 +205,62 @@ def build_account(prefix: str, *, owner, region, first_id=None, delivery=True) -
     )
 
 
+def build_collection(account: Account, prefix: str, *, actor) -> Collection:
+    """Collection work on the account's customer, through the services where there is one: an
+    open dunning task, a call that got a promise, a dispute about the invoice and a pending
+    write-off request, with ``prefix`` in the note, the promiser, the description and the reason.
+    """
+    customer, receivable = account.customer, account.receivable
+    task = Task.objects.create(
+        key=f"{prefix}-task",
+        customer=customer,
+        assignee=customer.owner,
+        due_on=date(2026, 3, 2),
+        source=TaskSource.DUNNING,
+        action=Action.CALL,
+        level=1,
+        amount=receivable.outstanding,
+        receivables=[receivable.pk],
+        note=f"{prefix}催款备注",
+    )
+    activity = dunning_services.activity_log(
+        customer=customer,
+        actor=actor,
+        happened_on=date(2026, 3, 2),
+        channel=Channel.CALL,
+        outcome=Outcome.PROMISED,
+        note=f"{prefix}通话记录",
+        contact=account.contact,
+        promise_amount=Decimal("4321.09"),
+        promise_due_on=date(2026, 3, 20),
+        promised_by=f"{prefix}老板",
+    )
+    dispute = dunning_services.dispute_open(
+        customer=customer,
+        actor=actor,
+        receivables=[receivable],
+        reason=DisputeReason.QUALITY,
+        description=f"{prefix}质量争议",
+        owner=customer.owner,
+        opened_on=date(2026, 3, 3),
+    )
+    approval = dunning_services.approval_request(
+        customer=customer,
+        actor=actor,
+        kind=ApprovalKind.WRITE_OFF,
+        reason=f"{prefix}核销理由",
+        requested_on=date(2026, 3, 4),
+        receivable=receivable,
+    )
+    return Collection(
+        task=task,
+        activity=activity,
+        promise=activity.promises.get(),
+        dispute=dispute,
+        approval=approval,
+    )
+
+
 @dataclass
 class World:
     users: dict  # role name -> user (no entry for "anonymous")
@@ -158,7 +275,21 @@ class World:
 BLIND = ("anonymous", "rep", "teammate", "manager")
 SEEING = ("finance", "admin")
 ROLES = BLIND + SEEING
-ID_TABLES = (Customer, Contact, Contract, Delivery, Receivable, Payment)
+ID_TABLES = (
+    Customer,
+    Contact,
+    Contract,
+    Delivery,
+    Receivable,
+    Payment,
+    Task,
+    Activity,
+    Promise,
+    Dispute,
+    ApprovalRequest,
+)
+# Collection tables a refused request must leave as they were, besides those of ID_TABLES.
+COLLECTION_TABLES = (Task, Activity, Promise, Dispute, ApprovalRequest, LimitationEvent, Case)
 
 
 def visible_pks(user) -> set[str]:
@@ -198,6 +329,7 @@ def build_world() -> World:
         Role.REP, username="teammate", region=south, team=their_team, manager=their_manager
     )
     foreign = build_account(FOREIGN, owner=their_rep, region=south)
+    foreign.collection = build_collection(foreign, FOREIGN, actor=their_rep)
     own = build_account(
         OWN, owner=rep, region=east, first_id=foreign.customer.pk + 1000, delivery=False
     )
@@ -242,10 +374,13 @@ def answer_text(response) -> str:
 
 def db_state() -> dict:
     """What a refused request must leave as it was: the ledger (row counts of every table and
-    every balance) and every field of customers, contacts, payment processes and contracts."""
+    every balance), every field of customers, contacts, payment processes and contracts, every
+    field of the collection work (tasks, activities, promises, disputes, approvals, limitation
+    events, cases) and the days the daily run has done."""
     state = ledger_state()
-    for model in (Customer, Contact, PaymentProcess, Contract):
+    for model in (Customer, Contact, PaymentProcess, Contract, *COLLECTION_TABLES):
         state[model.__name__] = list(model.objects.order_by("pk").values())
+    state["DailyRun"] = list(DailyRun.objects.values_list("as_of", flat=True))
     return state
 
 
@@ -299,7 +434,7 @@ class Probe:
         text = answer_text(response)
         shown = [
             name
-            for name, marker in self.world.foreign.markers.items()
+            for name, marker in self.world.foreign.secrets.items()
             if marker not in sent and marker in text
         ]
         if shown:

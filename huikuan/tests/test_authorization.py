@@ -2,21 +2,22 @@
 customer in another team — 0 leaks.
 
 Nothing here lists URLs by hand: the pages come from the URL configuration and the endpoints from
-the OpenAPI schema, so a page added tomorrow is checked tomorrow. Each path parameter is filled
-with each of the foreign objects' ids (customer, contact, contract, delivery, receivable, payment,
-credit note — pks for ``<int:…>``, codes and numbers for text). Each URL is requested with GET, with
-GET plus query parameters naming the foreign objects, and with POST: for pages, the form the
-finance user sees on that URL with every choice pointed at the foreign objects (an empty body where
-there is no form); for the API, a body built from the schema that names the foreign customer and
-receivable.
+the OpenAPI schema, so a page added tomorrow is checked tomorrow. Each path parameter is filled with
+each of the foreign objects' ids (customer, contact, contract, delivery, receivable, payment, credit
+note, and the collection work's task, activity, promise, dispute and approval request — pks for
+``<int:…>`` and integer API ids, codes and numbers for text). Each URL is requested with GET, with
+GET plus query parameters naming the foreign objects, and with POST: for pages, the form the finance
+user sees on that URL with every choice pointed at the foreign objects (an empty body where there is
+no form); for the API, a body built from the schema that names the foreign customer and receivable.
 
-A user who may not see the foreign customer must never get its secret markers (name, code,
-document numbers, contact name) in an answer, gets 404 (or 403 on a page their role may not open)
-for its objects, and changes nothing: no ledger row or balance, no customer, contact, payment
-process or contract field. Finance and administrators see everyone: the tests at the end prove
-they do get the markers, and a rep gets their own, so the marker check can fail. Every problem of
-one URL and role is collected, so one run shows every leak. The world and the probe are in
-leaks.py.
+A user who may not see the foreign customer must never get its secret markers (name, code, document
+numbers, contact name, and the texts of its tasks, contacts, promises, disputes and approval
+requests) in an answer, gets 404 (or 403 on a page their role may not open) for its objects, and
+changes nothing: no ledger row or balance, no customer, contact, payment process or contract field,
+no collection record (task, contact log, promise, dispute, approval, limitation event, case) and no
+daily run. Finance and administrators see everyone: the tests at the end prove they do get the
+markers, and a rep gets their own, so the marker check can fail. Every problem of one URL and role
+is collected, so one run shows every leak. The world and the probe are in leaks.py.
 """
 
 import itertools
@@ -123,6 +124,9 @@ def query_naming(world: World) -> dict:
         "contract": foreign.contract.pk,
         "by": "customer",
         "key": foreign.customer.pk,
+        "rep": world.foreign_rep.pk,
+        "on": LATER,
+        "status": "all",
     }
 
 
@@ -183,12 +187,17 @@ class Example:
     _numbers = itertools.count(1)
 
     def __init__(self, world: World):
+        foreign = world.foreign
         self.references = {
-            "customer": world.foreign.customer.code,
-            "q": world.foreign.customer.code,
-            "receivable": world.foreign.receivable.number,
+            "customer": foreign.customer.code,
+            "q": foreign.customer.code,
+            "receivable": foreign.receivable.number,
+            "receivables": foreign.receivable.number,
             "owner": world.foreign_rep.username,
+            "rep": world.foreign_rep.username,
             "region": world.foreign_region.code,
+            "task": foreign.collection.task.pk,
+            "contact": foreign.contact.pk,
         }
 
     def value(self, schema: dict, name: str = ""):
@@ -205,12 +214,13 @@ class Example:
             return {key: self.value(sub, key) for key, sub in schema.get("properties", {}).items()}
         if kind == "array":
             return [self.value(schema.get("items", {}), name)]
+        if name in self.references and kind in ("integer", "string"):
+            value = self.references[name]
+            return value if kind == "integer" or isinstance(value, str) else str(value)
         if kind == "integer":
             return schema.get("default", schema.get("minimum", 1))
         if kind == "boolean":
             return True
-        if name in self.references:
-            return self.references[name]
         if schema.get("format") == "date":
             return LATER
         if schema.get("pattern") and re.fullmatch(schema["pattern"], "1.00"):
@@ -245,15 +255,21 @@ def test_no_api_endpoint_shows_or_changes_another_teams_customer(operation, role
     probe = Probe(world, role, api_client(world, role))
     example = Example(world)
     parameters = spec.get("parameters", [])
-    in_path = [p["name"] for p in parameters if p["in"] == "path"]
+    in_path = [p for p in parameters if p["in"] == "path"]
     in_query = [p for p in parameters if p["in"] == "query"]
     if in_path:
+        # Ids (integers) take every foreign pk, codes and numbers (text) every foreign code.
+        by_id = all(resolve_ref(p.get("schema", {})).get("type") == "integer" for p in in_path)
+        values = world.foreign.pks if by_id else world.foreign.codes
+        labels: dict[str, list[str]] = {}
+        for label, value in values.items():
+            labels.setdefault(value, []).append(label)
         urls = []
-        for label, value in world.foreign.codes.items():
+        for value, names in labels.items():
             url = path
-            for name in in_path:
-                url = url.replace("{" + name + "}", value)
-            urls.append((label, url))
+            for p in in_path:
+                url = url.replace("{" + p["name"] + "}", value)
+            urls.append((" / ".join(names), url))
     else:
         urls = [("", path)]
     allowed = (401,) if role == "anonymous" else (404,)
@@ -278,9 +294,10 @@ def test_no_api_endpoint_shows_or_changes_another_teams_customer(operation, role
 
 
 def missing_markers(account: Account, text: str, names=None) -> list[str]:
+    markers = account.markers if names is None else account.secrets
     return [
         name
-        for name, marker in account.markers.items()
+        for name, marker in markers.items()
         if (names is None or name in names) and marker not in text
     ]
 
@@ -332,3 +349,32 @@ def test_whoever_may_see_a_customer_gets_its_markers_from_the_api(role, whose, w
     assert [answer.status_code for answer in answers] == [200] * 4
     text = "\n".join(answer_text(answer) for answer in answers)
     assert missing_markers(account, text, API_MARKERS) == []
+
+
+COLLECTION_MARKERS = {
+    "task note",
+    "activity note",
+    "promise maker",
+    "dispute description",
+    "approval reason",
+}
+
+
+@pytest.mark.parametrize("role", SEEING)
+def test_finance_and_admin_get_the_foreign_collection_work_from_the_api(role, world):
+    client = api_client(world, role)
+    code = world.foreign.customer.code
+    answers = [
+        client.get("/api/v1/activities", {"customer": code}),
+        client.get("/api/v1/promises", {"customer": code, "status": "all"}),
+        client.get("/api/v1/disputes", {"customer": code}),
+        client.get("/api/v1/approvals", {"status": "all"}),
+    ]
+    if role == "admin":
+        answers.append(client.get("/api/v1/tasks", {"rep": "*", "date": LATER}))
+        names = COLLECTION_MARKERS
+    else:
+        names = COLLECTION_MARKERS - {"task note"}  # finance is not a manager: no one's worklist
+    assert [answer.status_code for answer in answers] == [200] * len(answers)
+    text = "\n".join(answer_text(answer) for answer in answers)
+    assert missing_markers(world.foreign, text, names) == []

@@ -20,6 +20,20 @@ EXPECTED = {
     ("/api/v1/credit-notes/{number}/reverse", "post"),
     ("/api/v1/reports/aging", "get"),
     ("/api/v1/reports/classes", "get"),
+    ("/api/v1/tasks", "get"),
+    ("/api/v1/tasks/{id}/complete", "post"),
+    ("/api/v1/activities", "get"),
+    ("/api/v1/activities", "post"),
+    ("/api/v1/promises", "get"),
+    ("/api/v1/promises", "post"),
+    ("/api/v1/disputes", "get"),
+    ("/api/v1/disputes", "post"),
+    ("/api/v1/disputes/{id}/resolve", "post"),
+    ("/api/v1/approvals", "get"),
+    ("/api/v1/approvals", "post"),
+    ("/api/v1/approvals/{id}/approve", "post"),
+    ("/api/v1/approvals/{id}/reject", "post"),
+    ("/api/v1/daily-run", "post"),
 }
 
 
@@ -52,3 +66,10 @@ def test_amounts_are_declared_as_strings_and_errors_have_one_shape(db):
         assert post[status]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/ErrorOut"
         }
+
+
+def test_operation_ids_are_the_readable_function_names(db):
+    paths = schema()["paths"]
+    assert paths["/api/v1/tasks"]["get"]["operationId"] == "tasks_list"
+    assert paths["/api/v1/approvals/{id}/approve"]["post"]["operationId"] == "approval_approve"
+    assert paths["/api/v1/daily-run"]["post"]["operationId"] == "daily_run"

@@ -81,6 +81,7 @@ format: setup-test
 bench: setup
 	HUIKUAN_VAR_DIR=$${HUIKUAN_VAR_DIR:-var/bench} $(BIN)/huikuan migrate --noinput --verbosity 0
 	HUIKUAN_VAR_DIR=$${HUIKUAN_VAR_DIR:-var/bench} $(BIN)/huikuan bench aging --receivables $${N:-100000}
+	HUIKUAN_VAR_DIR=$${HUIKUAN_VAR_DIR:-var/bench} $(BIN)/huikuan bench daily --receivables $${N:-100000}
 
 clean:
 	rm -rf $(VENV) var/static node_modules $(VENDOR)

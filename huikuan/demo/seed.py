@@ -17,9 +17,11 @@ from faker import Faker
 
 from huikuan.audit.models import AuditEntry
 from huikuan.core.errors import invalid
+from huikuan.dunning.run import RunResult, dunning_run
 from huikuan.ledger.services import ledger_recompute
 
 from .book import Book, Numbers
+from .collection import seed_collection
 from .history import CustomerHistory
 from .seasons import Window
 from .world import DEMO_PASSWORDS, CustomerPlan, ensure_staff, plan_customers
@@ -43,6 +45,8 @@ class SeedResult:
     users_created: list[str]
     seconds: float = 0.0
     behaviours: Counter = field(default_factory=Counter)
+    collection: Counter = field(default_factory=Counter)
+    run: RunResult | None = None
 
 
 def default_sizes(customers: int | None, receivables: int | None) -> tuple[int, int]:
@@ -61,7 +65,9 @@ def seed_demo(
     *, customers: int, receivables: int, seed: int, as_of: date, progress=None
 ) -> SeedResult:
     """Load ``customers`` customers with exactly ``receivables`` receivables and 24 months of
-    history ending on ``as_of``, plus the demo logins; checks the ledger before committing.
+    history ending on ``as_of``, plus the demo logins; checks the ledger, adds six months of
+    collection work (``collection.py``) and runs the daily dunning run for ``as_of``, so every
+    rep has a worklist — all in one transaction.
 
     Raises ``ValidationError`` for sizes out of range and :class:`SeedError` if the stored
     balances disagree with the allocation rows (then nothing is written).
@@ -132,6 +138,19 @@ def seed_demo(
                 _("The seeded ledger does not add up (%(count)s problems), e.g. %(first)s")
                 % {"count": len(problems), "first": "; ".join(problems[:3])}
             )
+        report(_("Writing the collection history …"))
+        collection = seed_collection(plans=plans, seed=seed, as_of=as_of)
+        report(_("Running the daily dunning run for %(date)s …") % {"date": as_of.isoformat()})
+        run = dunning_run(as_of=as_of)
+        AuditEntry.objects.create(
+            actor=staff.admin,
+            action="demo.collection",
+            object_type="demo.seed",
+            object_id=str(seed),
+            object_repr=f"seed-demo collection {as_of.isoformat()}",
+            after={"written": dict(sorted(collection.items())), "daily_run": run.counts()},
+            note="Demo collection history loaded by huikuan seed-demo",
+        )
     return SeedResult(
         seed=seed,
         as_of=as_of,
@@ -141,6 +160,8 @@ def seed_demo(
         users_created=staff.created,
         seconds=time.perf_counter() - started,
         behaviours=behaviours,
+        collection=collection,
+        run=run,
     )
 
 

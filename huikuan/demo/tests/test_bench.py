@@ -1,6 +1,7 @@
 """The aging benchmark: its data is what it claims, the floor query and the report agree to the
 fen, and it never mixes its rows into a database that holds other ledger data."""
 
+import re
 from datetime import date, timedelta
 from io import StringIO
 
@@ -10,9 +11,12 @@ from django.core.management.base import CommandError
 from django.db.models import F
 from django.utils import translation
 
+from huikuan.core.dates import business_today
 from huikuan.customers.models import Customer
 from huikuan.demo.bench import BenchRefused, floor_query, reusable_bench, seed_bench
 from huikuan.demo.tests.test_seed_demo import replay
+from huikuan.dunning.models import ApprovalRequest, Case, DailyRun, Task
+from huikuan.dunning.run import RunResult
 from huikuan.ledger.models import Allocation, Payment, Receivable
 from huikuan.ledger.services import ledger_recompute
 from huikuan.ledger.tests import factories as f
@@ -101,3 +105,49 @@ def test_bad_sizes_are_refused_by_name(db, args, field):
     with pytest.raises(CommandError, match=field):
         call_command("bench", "aging", *args, stdout=StringIO())
     assert not Receivable.objects.exists()
+
+
+def _printed_runs(text: str) -> list[tuple[str, dict[str, int]]]:
+    """Each run's date and its printed counts."""
+    runs = []
+    for block in re.split(r"\nRun for ", text)[1:]:
+        day = block[:10]
+        counts = dict(
+            (name, int(value))
+            for name, value in re.findall(r"^ {4}([a-z_]+) +(\d+)$", block, re.M)
+            if name in RunResult.__dataclass_fields__
+        )
+        runs.append((day, counts))
+    return runs
+
+
+def test_daily_bench_prints_the_counts_the_runs_wrote(db):
+    args = ["bench", "daily", "--receivables=2000", "--customers=200"]
+    out = StringIO()
+    call_command(*args, stdout=out)
+    text = out.getvalue()
+    runs = _printed_runs(text)
+    assert [day for day, _counts in runs] == [business_today().isoformat(), runs[1][0]]
+    first, second = (counts for _day, counts in runs)
+    stored = {run.as_of.isoformat(): run.counts for run in DailyRun.objects.all()}
+    assert stored == {day: counts for day, counts in runs}
+    assert first["cases_opened"] == 200 == Case.objects.count()
+    assert first["levels_advanced"] > 0
+    assert first["tasks_created"] + second["tasks_created"] == Task.objects.count()
+    assert first["approvals_raised"] + second["approvals_raised"] == ApprovalRequest.objects.count()
+    assert "every open receivable gets its level" in text
+    assert "2000 open receivables, 200 customers" in text
+    assert re.search(r"Rerun of \S+: already done: yes, [\d.]+ s, changed nothing: yes", text)
+
+
+def test_daily_bench_goes_forward_to_dates_not_run_yet(db):
+    args = ["bench", "daily", "--receivables=300", "--customers=30"]
+    call_command(*args, stdout=StringIO())
+    again = StringIO()
+    call_command(*args, stdout=again)
+    assert "Reusing" in again.getvalue()
+    days = sorted(DailyRun.objects.values_list("as_of", flat=True))
+    assert len(days) == 4 and len(set(days)) == 4
+    later = [day for day, _counts in _printed_runs(again.getvalue())]
+    assert later == [days[2].isoformat(), days[3].isoformat()]
+    assert "first run on this database" not in again.getvalue()

@@ -1,6 +1,7 @@
 """`huikuan bench aging`: how fast is per-customer aging on this database?"""
 
 import time
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -20,6 +21,7 @@ from huikuan.demo.bench import (
     seed_bench,
     totals_agree,
 )
+from huikuan.demo.bench_daily import TARGET_SECONDS, run_dates, sizes, state, timed_run
 from huikuan.demo.console import pad, width
 
 DEFAULT_SEED = 7
@@ -29,7 +31,9 @@ class Command(BaseCommand):
     help = gettext_lazy(
         "Benchmarks. `bench aging --receivables N` seeds N open receivables into a database of "
         "its own (once; later runs with the same sizes reuse them) and times per-customer aging "
-        "today and a year back against a raw GROUP BY floor."
+        "today and a year back against a raw GROUP BY floor. `bench daily` times the daily "
+        "dunning run over the same data: two dates not run yet, then a rerun that must change "
+        "nothing."
     )
 
     def add_arguments(self, parser):
@@ -50,13 +54,103 @@ class Command(BaseCommand):
             action="store_true",
             help=_("add the benchmark data even though the database holds other ledger data"),
         )
+        daily = sub.add_parser("daily", help=_("the daily dunning run"))
+        daily.add_argument(
+            "--receivables",
+            type=int,
+            default=1_000_000,
+            help=_("open receivables to seed (default 1000000)"),
+        )
+        daily.add_argument(
+            "--customers",
+            type=int,
+            help=_("customers to spread them over (default N/10)"),
+        )
+        daily.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("random seed"))
+        daily.add_argument(
+            "--allow-existing-data",
+            action="store_true",
+            help=_("add the benchmark data even though the database holds other ledger data"),
+        )
+
+    def _daily(self, options):
+        receivables = options["receivables"]
+        seeded_on = self._data(options, default_customers=max(1, receivables // 10))
+        open_receivables, customers = sizes()
+        self._database_line()
+        first, second = run_dates(seeded_on=seeded_on)
+        out = self.stdout.write
+        runs = [
+            (timed_run(first), _("first date not run yet")),
+            (timed_run(second), _("the next working day")),
+        ]
+        for timing, what in runs:
+            self._report_run(timing, what, open_receivables, customers)
+        before = state()
+        rerun = timed_run(second)
+        unchanged = state() == before
+        out("")
+        out(
+            _(
+                "Rerun of %(date)s: already done: %(done)s, %(seconds).3f s, "
+                "changed nothing: %(same)s."
+            )
+            % {
+                "date": second.isoformat(),
+                "done": _("yes") if rerun.result.already_done else _("no"),
+                "seconds": rerun.seconds,
+                "same": _("yes") if unchanged else _("no"),
+            }
+        )
+        slowest = max(timing.seconds for timing, _what in runs)
+        out(
+            _("Slowest run %(seconds).1f s; target %(target)s s: %(verdict)s.")
+            % {
+                "seconds": slowest,
+                "target": TARGET_SECONDS,
+                "verdict": _("met") if slowest <= TARGET_SECONDS else _("missed"),
+            }
+        )
+        if not (rerun.result.already_done and unchanged):
+            raise CommandError(_("the rerun of a date already run changed something"))
+
+    def _report_run(self, timing, what, open_receivables, customers) -> None:
+        out = self.stdout.write
+        out("")
+        label = _("first run on this database: every open receivable gets its level")
+        out(
+            _("Run for %(date)s (%(what)s): %(seconds).2f s")
+            % {
+                "date": timing.as_of.isoformat(),
+                "what": label if timing.first_ever else what,
+                "seconds": timing.seconds,
+            }
+        )
+        out(
+            _("  %(receivables)s open receivables, %(customers)s customers: %(rate)s receivables/s")
+            % {
+                "receivables": open_receivables,
+                "customers": customers,
+                "rate": f"{open_receivables / max(timing.seconds, 1e-9):,.0f}",
+            }
+        )
+        out(_("  steps (s):"))
+        for step, seconds in timing.steps:
+            out(f"    {step:<20}{seconds:>9.3f}")
+        out(_("  counts:"))
+        for name, value in timing.result.counts().items():
+            out(f"    {name:<20}{value:>9}")
 
     def handle(self, *args, **options):
+        if options["benchmark"] == "daily":
+            return self._daily(options)
+        return self._aging(options)
+
+    def _data(self, options, *, default_customers: int) -> date:
+        """The benchmark data of these sizes: reused when there, seeded otherwise. Returns the
+        day it was seeded."""
         receivables = options["receivables"]
-        customers = options["customers"] or max(1, receivables // 10)
-        if options["repeat"] < 1:
-            raise CommandError(_("--repeat: give at least 1."))
-        today = business_today()
+        customers = options["customers"] or default_customers
         database = connection.settings_dict["NAME"]
         try:
             seeded_on = reusable_bench(
@@ -75,28 +169,30 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Reusing the benchmark data seeded on %(date)s.") % {"date": seeded_on}
             )
-        else:
-            self.stdout.write(
-                _(
-                    "WARNING: adding %(receivables)s receivables over %(customers)s customers "
-                    "(codes BENCH…), with payments and allocations, to the %(vendor)s database "
-                    "%(name)s. Ledger rows are append-only: they can never be deleted."
-                )
-                % {
-                    "receivables": receivables,
-                    "customers": customers,
-                    "vendor": connection.vendor,
-                    "name": database,
-                }
+            return seeded_on
+        self.stdout.write(
+            _(
+                "WARNING: adding %(receivables)s receivables over %(customers)s customers "
+                "(codes BENCH…), with payments and allocations, to the %(vendor)s database "
+                "%(name)s. Ledger rows are append-only: they can never be deleted."
             )
-            started = time.perf_counter()
-            seed_bench(
-                receivables=receivables, customers=customers, seed=options["seed"], as_of=today
-            )
-            analyze()
-            self.stdout.write(
-                _("Seeded in %(seconds).1f s.") % {"seconds": time.perf_counter() - started}
-            )
+            % {
+                "receivables": receivables,
+                "customers": customers,
+                "vendor": connection.vendor,
+                "name": database,
+            }
+        )
+        started = time.perf_counter()
+        today = business_today()
+        seed_bench(receivables=receivables, customers=customers, seed=options["seed"], as_of=today)
+        analyze()
+        self.stdout.write(
+            _("Seeded in %(seconds).1f s.") % {"seconds": time.perf_counter() - started}
+        )
+        return today
+
+    def _database_line(self) -> None:
         self.stdout.write(
             _(
                 "Database: %(vendor)s %(name)s — %(open)s open receivables, %(customers)s "
@@ -104,11 +200,19 @@ class Command(BaseCommand):
             )
             % {
                 "vendor": connection.vendor,
-                "name": database,
+                "name": connection.settings_dict["NAME"],
                 "open": open_count(),
                 "customers": customer_count(),
             }
         )
+
+    def _aging(self, options):
+        receivables = options["receivables"]
+        if options["repeat"] < 1:
+            raise CommandError(_("--repeat: give at least 1."))
+        self._data(options, default_customers=max(1, receivables // 10))
+        today = business_today()
+        self._database_line()
         timings = measure(as_of=today, repeat=options["repeat"])
         today_t, back_t, floor_t = timings
         ratios = [

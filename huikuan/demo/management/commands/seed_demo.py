@@ -175,6 +175,41 @@ class Command(BaseCommand):
         ):
             out(f"  {pad(label, 16)}{money(key):>22}")
         out(_("Ledger check: stored balances agree with the allocation rows."))
+        k = result.collection
+        out(
+            _(
+                "Collection history: %(activities)s contacts, %(promises)s promises (%(kept)s "
+                "kept, %(broken)s broken, %(open)s open), %(disputes)s disputes (%(open_disputes)s "
+                "open), %(approvals)s approval requests, %(events)s written demands and "
+                "confirmations."
+            )
+            % {
+                "activities": k["activity"],
+                "promises": k["promise"],
+                "kept": k["promise.kept"],
+                "broken": k["promise.broken"],
+                "open": k["promise.open"],
+                "disputes": k["dispute"],
+                "open_disputes": k["dispute.open"],
+                "approvals": k["approvalrequest"],
+                "events": k["limitationevent"],
+            }
+        )
+        if result.run is not None:
+            run = result.run
+            out(
+                _(
+                    "Daily run for %(date)s: %(tasks)s new tasks, %(reminders)s of them reminders, "
+                    "%(approvals)s approval requests, %(levels)s dunning levels reached."
+                )
+                % {
+                    "date": run.as_of.isoformat(),
+                    "tasks": run.tasks_created,
+                    "reminders": run.reminders_created,
+                    "approvals": run.approvals_raised,
+                    "levels": run.levels_advanced,
+                }
+            )
         out(_("Demo logins (for the demo only, never on a real installation):"))
         for username, password, role in DEMO_LOGINS:
             out(f"  {username:<13}{password:<18}{role}")

@@ -430,8 +430,11 @@ class _Run:
     def approval(self, decision, level, case, overdue_fen: int) -> ApprovalRequest:
         oldest = max((self.as_of - item.due_date).days for item in decision.overdue)
         amount = from_fen(overdue_fen)
+        opened = case.opened_on if case else self.as_of
         return ApprovalRequest(
-            key=f"level:{case.pk if case else decision.customer_id}:{level.number}",
+            # Customer and opening date name the case without its id, which a rolled-back run
+            # may have consumed on PostgreSQL: a rerun then writes exactly what a clean run would.
+            key=f"level:{decision.customer_id}:{opened:%Y%m%d}:{level.number}",
             kind=ApprovalKind.MEASURE,
             customer_id=decision.customer_id,
             case=case,

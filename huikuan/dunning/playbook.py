@@ -156,6 +156,7 @@ TECHNIQUES: tuple[Technique, ...] = (
     ),
     Technique(
         code="sell_through_80",
+        # xgettext:no-python-format
         name=_("Collect at 80% sold"),
         category="timing",
         description=_(

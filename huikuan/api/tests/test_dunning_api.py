@@ -267,7 +267,7 @@ def test_a_task_or_contact_you_may_not_see_is_not_there(books, rep_api):
     before = dunning_state()
     response = rep_api.post("activities", call(task=books["far_task"].pk))
     refused(response, 422, "task", before)
-    assert "There is no task" in response.json()["detail"][0]["message"]
+    assert "不存在 ID 为" in response.json()["detail"][0]["message"]
     refused(rep_api.post("activities", call(contact=999999)), 422, "contact", before)
 
 

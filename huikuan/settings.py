@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "huikuan.contracts",
     "huikuan.ledger",
     "huikuan.dunning",
+    "huikuan.risk",
     "huikuan.reports",
     "huikuan.api",
     "huikuan.demo",

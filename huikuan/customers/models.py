@@ -44,6 +44,15 @@ class Customer(models.Model):
     payment_terms_days = models.PositiveIntegerField(_("payment terms (days)"), default=30)
     rating = models.CharField(_("rating"), max_length=1, blank=True)
     first_deal_on = models.DateField(_("first deal date"), null=True, blank=True)
+    # Kept by huikuan.risk in the same transaction as the signals they summarise, so the class
+    # rule and the worklist can read them without depending on the risk app.
+    risk_signals = models.PositiveSmallIntegerField(_("live warning signals"), default=0)
+    doubtful_since = models.DateField(
+        _("strong warning signal since"),
+        null=True,
+        blank=True,
+        help_text=_("While set, this customer's overdue money counts as at least 准呆账."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -39,9 +39,11 @@ def insert_rows(model, objects: list, *, conflict: str | None = None, update=())
             target = table
             if conflict:
                 target = quote("bulk_" + model._meta.db_table)
+                # Only the columns written, without their constraints: a model with an auto
+                # primary key has no value for it here (the INSERT below lets the table give it).
                 cursor.execute(
-                    f"CREATE TEMPORARY TABLE {target} (LIKE {table} INCLUDING DEFAULTS) "
-                    "ON COMMIT DROP"
+                    f"CREATE TEMPORARY TABLE {target} ON COMMIT DROP AS "
+                    f"SELECT {columns} FROM {table} WITH NO DATA"
                 )
             with cursor.cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
                 for values in _prepared(model, objects, fields):

@@ -75,13 +75,13 @@ class CreditPolicy(models.Model):
         _("days after due that still count as on time"), default=5
     )
     rating_a_max_days = models.PositiveSmallIntegerField(
-        _("rating A: at most this many days late on average"), default=3
+        _("rating A: at most this many days late on average"), default=5
     )
     rating_b_max_days = models.PositiveSmallIntegerField(
-        _("rating B: at most this many days late on average"), default=15
+        _("rating B: at most this many days late on average"), default=30
     )
     rating_c_max_days = models.PositiveSmallIntegerField(
-        _("rating C: at most this many days late on average"), default=45
+        _("rating C: at most this many days late on average"), default=90
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

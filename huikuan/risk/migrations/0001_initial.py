@@ -114,9 +114,9 @@ class Migration(migrations.Migration):
                 ('ramp_step_paid', models.PositiveSmallIntegerField(default=3, verbose_name="on-time payments per doubling of a new customer's limit")),
                 ('ramp_months', models.PositiveSmallIntegerField(default=12, verbose_name='months a customer counts as new')),
                 ('on_time_grace_days', models.PositiveSmallIntegerField(default=5, verbose_name='days after due that still count as on time')),
-                ('rating_a_max_days', models.PositiveSmallIntegerField(default=3, verbose_name='rating A: at most this many days late on average')),
-                ('rating_b_max_days', models.PositiveSmallIntegerField(default=15, verbose_name='rating B: at most this many days late on average')),
-                ('rating_c_max_days', models.PositiveSmallIntegerField(default=45, verbose_name='rating C: at most this many days late on average')),
+                ('rating_a_max_days', models.PositiveSmallIntegerField(default=5, verbose_name='rating A: at most this many days late on average')),
+                ('rating_b_max_days', models.PositiveSmallIntegerField(default=30, verbose_name='rating B: at most this many days late on average')),
+                ('rating_c_max_days', models.PositiveSmallIntegerField(default=90, verbose_name='rating C: at most this many days late on average')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
             ],
             options={

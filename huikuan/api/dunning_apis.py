@@ -24,9 +24,9 @@ from huikuan.dunning.models import (
     Promise,
     Task,
 )
-from huikuan.dunning.run import dunning_run
 from huikuan.ledger.models import Receivable
 from huikuan.org.models import Role, User
+from huikuan.risk.daily import run_daily
 
 from .dunning_schemas import (
     ActivitiesPage,
@@ -234,6 +234,7 @@ def activities_create(request, payload: ActivityIn):
         contact=contact,
         task=task,
         is_written_demand=payload.is_written_demand,
+        asked_to_delay=payload.asked_to_delay,
         promise_amount=payload.promise_amount,
         promise_due_on=payload.promise_due_on,
         promised_by=payload.promised_by,
@@ -453,10 +454,10 @@ def approval_reject(request, id: int, payload: DecisionIn = None):
 
 @router.post("/daily-run", response={200: DailyRunOut, **WRITE_ERRORS}, tags=["daily run"])
 def daily_run(request, as_of: Date = None):
-    """Run the day's collection work for ``as_of`` (default today; administrators only) and
-    answer what it did. A date already run changes nothing and answers zeros with
-    ``already_done`` true."""
+    """Run the day's work for ``as_of`` (default today; administrators only): ratings and
+    warning signals, then collection work; answer what it did. A date already run changes
+    nothing and answers zeros with ``already_done`` true."""
     if not (request.auth.is_superuser or request.auth.role == Role.ADMIN):
         raise _forbidden(_("Only administrators may start the daily run."))
-    result = dunning_run(as_of=as_of or business_today())
+    result = run_daily(as_of=as_of or business_today())
     return {"as_of": result.as_of, "already_done": result.already_done, **result.counts()}

@@ -157,6 +157,9 @@ class ActivityIn(RequestBody):
     contact: int | None = Field(None, description="Id of the customer's contact spoken with.")
     task: int | None = Field(None, description="Id of the task this contact carries out.")
     is_written_demand: bool = Field(False, description="Letter or email demanding payment.")
+    asked_to_delay: bool = Field(
+        False, description="The customer asked to delay or split the payment (a warning sign)."
+    )
     promise_amount: Amount | None = Field(None, description='Required with outcome "promised".')
     promise_due_on: Date | None = Field(None, description='Required with outcome "promised".')
     promised_by: Text = ""
@@ -171,6 +174,7 @@ class ActivityOut(Schema):
     reason: str
     technique: str
     is_written_demand: bool
+    asked_to_delay: bool
     note: str
     next_step: str
     next_step_on: dt.date | None
@@ -383,3 +387,5 @@ class DailyRunOut(Schema):
     promises_broken: int
     limitation_warnings: int
     tasks_cancelled: int
+    ratings_changed: int = Field(description="Customers whose rating changed.")
+    signals_raised: int = Field(description="Early-warning signals the run raised.")

@@ -118,6 +118,9 @@ class ActivityForm(forms.Form):
         ),
         required=False,
     )
+    asked_to_delay = forms.BooleanField(
+        label=_("The customer asked to delay or split the payment"), required=False
+    )
     task = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     PROMISE_FIELDS = ("promise_amount", "promise_due_on", "promised_by")

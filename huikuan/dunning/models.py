@@ -359,9 +359,7 @@ class Activity(models.Model):
     reason = models.CharField(_("stated reason"), max_length=20, choices=Reason.choices, blank=True)
     technique = models.CharField(_("technique used"), max_length=32, blank=True)
     is_written_demand = models.BooleanField(_("written demand for payment"), default=False)
-    asked_to_delay = models.BooleanField(
-        _("asked to delay or split the payment"), default=False
-    )
+    asked_to_delay = models.BooleanField(_("asked to delay or split the payment"), default=False)
     note = models.TextField(_("what was said"), blank=True)
     next_step = models.CharField(_("next step"), max_length=255, blank=True)
     next_step_on = models.DateField(_("next step on"), null=True, blank=True)

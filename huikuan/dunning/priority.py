@@ -22,6 +22,7 @@ AMOUNT_CAP = 40
 PROMISE_POINTS, PROMISE_CAP = 8, 24
 DISPUTE_POINTS = -30
 GOVERNMENT_POINTS = 4
+SIGNAL_POINTS, SIGNAL_CAP = 6, 18
 FAR_KM, VERY_FAR_KM = 100, 300
 
 
@@ -41,6 +42,7 @@ class PriorityFacts:
     distance_km: int = 0
     is_government: bool = False
     action: str = ""
+    risk_signals: int = 0  # Customer.risk_signals: live early-warning signals
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,9 @@ def days_points(days: int) -> int:
 def score(facts: PriorityFacts) -> Priority:
     """The task's priority: the sum of the factors below, each with its reason.
 
-    amount at stake (log scale) + days overdue + class + broken promises and standing +
-    paperwork the customer's payment needs + distance + government buyer; an open dispute takes
+    amount at stake (log scale) + days overdue + class + broken promises and standing + live
+    warning signals (6 each, at most 18) + paperwork the customer's payment needs + distance +
+    government buyer; an open dispute takes
     30 points off, because dunning is paused and the dispute is what needs resolving.
     """
     factors: list[Factor] = []
@@ -122,6 +125,14 @@ def score(facts: PriorityFacts) -> Priority:
             min(10, -facts.standing * 2),
             _("The customer's standing is %(standing)s after earlier broken promises.")
             % {"standing": facts.standing},
+        )
+    if facts.risk_signals > 0:
+        add(
+            "signals",
+            _("Live warning signals"),
+            min(SIGNAL_CAP, SIGNAL_POINTS * facts.risk_signals),
+            _("%(count)s live warning signals about this customer.")
+            % {"count": facts.risk_signals},
         )
     if facts.open_disputes:
         add(

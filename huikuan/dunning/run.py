@@ -240,9 +240,9 @@ class _Run:
                         )
                     )
         self.customers = {
-            pk: (owner_id, is_government, status)
-            for pk, owner_id, is_government, status in Customer.objects.order_by()
-            .values_list("pk", "owner_id", "is_government", "status")
+            pk: (owner_id, is_government, status, doubtful_since)
+            for pk, owner_id, is_government, status, doubtful_since in Customer.objects.order_by()
+            .values_list("pk", "owner_id", "is_government", "status", "doubtful_since")
             .iterator(chunk_size=10_000)
             if pk in self.items_by_customer
         }
@@ -309,7 +309,7 @@ class _Run:
         states: list[ReceivableDunning] = []
         self.decisions: list[_Decision] = []
         for customer_id, items in self.items_by_customer.items():
-            owner_id, is_government, status = self.customers[customer_id]
+            owner_id, is_government, status, doubtful_since = self.customers[customer_id]
             ladder = self.ladder_for(customer_id, is_government)
             if ladder is None:
                 continue
@@ -339,7 +339,9 @@ class _Run:
                     decision.advanced.append((item, target))
             decision.overdue = [item for item in items if item.due_date < self.as_of]
             decision.level = max((item.level for item in decision.overdue), default=0)
-            decision.debt_class = _debt_class(decision.overdue, status, self.as_of, thresholds)
+            decision.debt_class = _debt_class(
+                decision.overdue, status, self.as_of, thresholds, doubtful_since
+            )
             if decision.reminded and not decision.advanced:
                 decision.reminder_level = ladder.by_number(decision.reminded[0].level)
             self.decisions.append(decision)
@@ -563,8 +565,11 @@ def _existing(model, keys: list[str]) -> dict[str, object]:
     return found
 
 
-def _debt_class(overdue: list[_Item], status: str, as_of: date, thresholds) -> str:
-    """The customer's class by its oldest overdue item — the rule of ``ledger.classes``."""
+def _debt_class(
+    overdue: list[_Item], status: str, as_of: date, thresholds, doubtful_since: date | None = None
+) -> str:
+    """The customer's class by its oldest overdue item — the rule of ``ledger.classes``,
+    including 准呆账 at least while a strong warning signal is live (``doubtful_since``)."""
     if not overdue:
         return DebtClass.CURRENT
     days = max((as_of - item.due_date).days for item in overdue)
@@ -575,6 +580,8 @@ def _debt_class(overdue: list[_Item], status: str, as_of: date, thresholds) -> s
     if days >= thresholds.doubtful_from:
         return DebtClass.DOUBTFUL
     if days >= thresholds.overdue_from:
+        if doubtful_since is not None and doubtful_since <= as_of:
+            return DebtClass.DOUBTFUL
         return DebtClass.OVERDUE
     return DebtClass.CURRENT
 

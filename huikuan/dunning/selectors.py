@@ -270,6 +270,7 @@ def worklist(*, user, on: date, assignee=None) -> list[WorkItem]:
             distance_km=customer.distance_km,
             is_government=customer.is_government,
             action=task.action,
+            risk_signals=customer.risk_signals,
         )
         items.append(
             WorkItem(

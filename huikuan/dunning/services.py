@@ -164,6 +164,7 @@ def activity_log(
     promise_amount=None,
     promise_due_on: date | None = None,
     promised_by: str = "",
+    asked_to_delay: bool = False,
 ) -> Activity:
     """Record a contact with the customer and its answer (the paper trail), and what follows:
 
@@ -172,7 +173,9 @@ def activity_log(
     * an open task of this customer passed along becomes done;
     * a next-step date creates a follow-up task on the next working day on or after it, for the
       customer's owner rep;
-    * a letter or email marked as a written demand restarts the limitation period.
+    * a letter or email marked as a written demand restarts the limitation period;
+    * ``asked_to_delay`` marks a request to delay or split the payment (an early-warning sign
+      when a punctual payer keeps asking).
     """
     _choice("channel", channel, Channel)
     _choice("outcome", outcome, Outcome)
@@ -212,6 +215,7 @@ def activity_log(
             reason=reason,
             technique=technique,
             is_written_demand=bool(is_written_demand),
+            asked_to_delay=bool(asked_to_delay),
             note=_text(note),
             next_step=_text(next_step)[:255],
             next_step_on=next_step_on,

@@ -1,9 +1,10 @@
 """The five classes of receivables (货款五类) and their thresholds: one rule, used by the ledger's
 customer lists and by the reports.
 
-Defaults (HUIKUAN_CLASS_* settings): 未收款 not yet due; 催收款 from 1 day past due; 准呆账 from 91;
-呆账 from 366 — and any overdue money of a customer marked insolvent or vanished; 死账 what has
-been written off.
+Defaults (HUIKUAN_CLASS_* settings): 未收款 not yet due; 催收款 from 1 day past due; 准呆账 from 91
+— and any overdue money of a customer with a live strong warning signal seen by the as-of date
+(``Customer.doubtful_since``, kept by huikuan.risk), unless it is 呆账 already; 呆账 from 366 —
+and any overdue money of a customer marked insolvent or vanished; 死账 what has been written off.
 """
 
 from dataclasses import dataclass

@@ -151,7 +151,9 @@ def customers_with_balances(*, customers: QuerySet, as_of: date, thresholds) -> 
     * ``debt_class`` — the worst class (货款五类) of its open money on ``as_of``: ``current`` when
       nothing is past due, then ``overdue`` / ``doubtful`` / ``bad`` by the days the oldest open
       receivable is past due (``thresholds.overdue_from`` / ``doubtful_from`` / ``bad_from``),
-      and ``bad`` for any overdue money of an insolvent or vanished customer — the rule of
+      ``bad`` for any overdue money of an insolvent or vanished customer, and at least
+      ``doubtful`` for overdue money of a customer with a live strong warning signal seen by
+      ``as_of`` (``doubtful_since``) — the rule of
       ``reports.selectors.class_report``. A customer with nothing open but money written off
       (and not reinstated) is ``dead``; one with nothing open and nothing written off has ``""``.
     """
@@ -183,6 +185,10 @@ def customers_with_balances(*, customers: QuerySet, as_of: date, thresholds) -> 
             ),
             When(due_by(thresholds.bad_from), then=Value(DebtClass.BAD)),
             When(due_by(thresholds.doubtful_from), then=Value(DebtClass.DOUBTFUL)),
+            When(
+                Q(doubtful_since__lte=as_of) & due_by(thresholds.overdue_from),
+                then=Value(DebtClass.DOUBTFUL),
+            ),
             When(due_by(thresholds.overdue_from), then=Value(DebtClass.OVERDUE)),
             default=Value(DebtClass.CURRENT),
             output_field=CharField(),

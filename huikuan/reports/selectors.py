@@ -351,7 +351,15 @@ def _class_q(debt_class: str, as_of: date, prefix: str) -> Q:
         return q
     if debt_class == DebtClass.BAD:
         return q | (distressed & overdue)
-    return q & ~distressed
+    # A live strong warning signal seen by as_of makes overdue money at least 准呆账.
+    flagged = Q(**{f"{prefix}customer__doubtful_since__lte": as_of})
+    not_flagged = Q(**{f"{prefix}customer__doubtful_since__isnull": True}) | Q(
+        **{f"{prefix}customer__doubtful_since__gt": as_of}
+    )
+    if debt_class == DebtClass.DOUBTFUL:
+        overdue_band = _band_q(Band("", "", t.overdue_from, t.doubtful_from - 1), as_of, prefix)
+        return (q | (flagged & overdue_band)) & ~distressed
+    return q & ~distressed & not_flagged
 
 
 @dataclass

@@ -22,6 +22,7 @@ from huikuan.dunning.run import RunResult
 from huikuan.dunning.tests.factories import dunning_state
 from huikuan.ledger.tests import factories as f
 from huikuan.org.models import Role
+from huikuan.risk.daily import RiskRunResult
 
 from .conftest import ApiClient, fields, token_for
 
@@ -506,7 +507,9 @@ def test_the_daily_run_answers_its_counts_and_a_second_call_does_nothing(books, 
 
 def test_the_answer_carries_every_count_of_the_run(books, admin_api):
     body = admin_api.post("daily-run?as_of=2026-03-02").json()
-    assert set(body) == {"as_of", "already_done", *RunResult(as_of=DAY).counts()}
+    counts = {*RunResult(as_of=DAY).counts(), *RiskRunResult(as_of=DAY).counts()}
+    assert set(body) == {"as_of", "already_done", *counts}
+    assert {"ratings_changed", "signals_raised"} <= counts
 
 
 def test_only_an_administrator_starts_the_daily_run(books, rep_api, manager_api, finance_api):

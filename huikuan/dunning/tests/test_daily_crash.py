@@ -3,7 +3,8 @@
 Each test builds a small book in its own database with ``huikuan`` subprocesses, makes a twin of
 it, kills a run with SIGKILL in the middle of its transaction (the failpoint environment variable
 of the command), checks that the database is exactly as before, reruns, and compares every row
-the run writes with the twin's clean run.
+the run writes with the twin's clean run — the risk steps (ratings, signals and the customers'
+signal summary) as well as the collection steps.
 """
 
 import json
@@ -20,13 +21,17 @@ from django.conf import settings
 from django.db import connection
 
 AS_OF = "2026-07-02"
-STEPS = ("load", "promises", "ladder", "cases", "contacts", "cases_closed", "limitation", "tasks")
+# The risk run's steps come first, then the collection run's.
+STEPS = ("ratings", "signals", "summary", "load", "promises", "ladder", "cases", "contacts")
+STEPS += ("cases_closed", "limitation", "tasks")
 
 BUILD = """
 from datetime import date, timedelta
-from huikuan.dunning.tests.factories import make_customer, make_receivable, make_user
+from huikuan.dunning.tests.factories import (make_contact, make_customer, make_payment,
+    make_receivable, make_user)
 from huikuan.dunning.models import Promise
 from huikuan.org.models import Role
+from huikuan.risk.signals import signal_record
 rep = make_user(Role.REP, username="crash-rep")
 due = date(2026, 6, 1)
 for n in range(24):
@@ -39,12 +44,21 @@ for n in range(24):
     if n % 4 == 0:
         Promise.objects.create(customer=customer, amount=300, made_on=due, due_on=date(2026, 6, 30),
                                promised_by="会计")
+    if n % 3 == 0:
+        make_payment(customer, "800.00", received_on=date(2026, 6, 20))
+    if n % 6 == 1:
+        make_contact(customer, role="finance", is_active=False, left_on=date(2026, 6, 25))
+    if n == 7:
+        signal_record(customer=customer, kind="lawsuit", evidence="诉讼",
+                      detected_on=date(2026, 6, 20), actor=rep)
 """
 
 SNAPSHOT = """
 import json
+from huikuan.customers.models import Customer
 from huikuan.dunning.models import (ApprovalRequest, Case, CollectionProfile, DailyRun, Promise,
     ReceivableDunning, Task)
+from huikuan.risk.models import CreditProfile, RiskRun, Signal
 def rows(qs, *fields):
     return [list(map(str, r)) for r in qs.order_by(*fields).values_list(*fields)]
 print(json.dumps({
@@ -56,6 +70,12 @@ print(json.dumps({
     "promises": rows(Promise.objects, "customer__code", "status", "paid", "settled_on"),
     "profiles": rows(CollectionProfile.objects, "customer__code", "standing", "broken_promises"),
     "runs": rows(DailyRun.objects, "as_of", "counts"),
+    "signals": rows(Signal.objects, "customer__code", "kind", "key", "severity", "status",
+                    "detected_on", "evidence", "data"),
+    "credit": rows(CreditProfile.objects, "customer__code", "avg_days_late", "prev_avg_days_late",
+                   "trend", "computed_rating", "on_time_count", "late_count", "computed_on"),
+    "customers": rows(Customer.objects, "code", "rating", "risk_signals", "doubtful_since"),
+    "risk_runs": rows(RiskRun.objects, "as_of", "counts"),
 }))
 """
 
@@ -95,6 +115,7 @@ def crash_and_compare(env: dict, twin: dict) -> None:
     assert rerun["already_done"] is False
     assert rerun["tasks_created"] > 0 and rerun["approvals_raised"] > 0
     assert rerun["promises_broken"] > 0
+    assert rerun["ratings_changed"] > 0 and rerun["signals_raised"] > 0
     after = snapshot(env)
     assert after == snapshot(twin)
     assert after != before

@@ -1,4 +1,5 @@
-"""`huikuan daily`: the day's collection run (see ``huikuan.dunning.run``)."""
+"""`huikuan daily`: the day's run — ratings and warning signals (``huikuan.risk.daily``), then
+collection work (``huikuan.dunning.run``)."""
 
 import json
 import os
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huikuan.core.dates import business_today, parse_iso_date
-from huikuan.dunning.run import dunning_run
+from huikuan.risk.daily import run_daily
 
 # Fault injection for the crash tests: HUIKUAN_FAILPOINT=daily:<step> kills this process with
 # SIGKILL right after that step, inside the run's open transaction — like a power cut there.
@@ -18,8 +19,8 @@ FAILPOINT = "HUIKUAN_FAILPOINT"
 
 class Command(BaseCommand):
     help = gettext_lazy(
-        "Run the day's collection work: promises, dunning levels, tasks, approvals and "
-        "limitation-period warnings. Safe to run again for the same date."
+        "Run the day's work: ratings and warning signals, then promises, dunning levels, tasks, "
+        "approvals and limitation-period warnings. Safe to run again for the same date."
     )
 
     def add_arguments(self, parser):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             as_of = parse_iso_date(options["as_of"]) if options["as_of"] else business_today()
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        result = dunning_run(as_of=as_of, progress=self._progress(options["verbosity"]))
+        result = run_daily(as_of=as_of, progress=self._progress(options["verbosity"]))
         if options["format"] == "json":
             payload = {"as_of": as_of.isoformat(), "already_done": result.already_done}
             payload.update(result.counts())
@@ -56,6 +57,8 @@ class Command(BaseCommand):
             "promises_broken": _("promises broken"),
             "limitation_warnings": _("limitation-period warnings"),
             "tasks_cancelled": _("tasks cancelled (paid)"),
+            "ratings_changed": _("customer ratings changed"),
+            "signals_raised": _("warning signals raised"),
         }
         for key, value in result.counts().items():
             self.stdout.write(f"  {labels[key]}: {value}")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huikuan.customers.forms import AmountField, date_input
 
+from .checks import ALL, ANY, CHECKS
 from .models import Contract
 
 
@@ -63,3 +64,21 @@ def installment_lines(formset) -> list[tuple]:
         for form in formset
         if form.cleaned_data
     ]
+
+
+class ContractCheckFilterForm(forms.Form):
+    """Which contracts the contract-check report lists: those with any finding, one finding, or
+    every contract."""
+
+    finding = forms.ChoiceField(
+        label=_("Finding"),
+        required=False,
+        choices=[
+            (ANY, _("Any finding")),
+            *CHECKS.items(),
+            (ALL, _("Every contract")),
+        ],
+    )
+
+    def chosen(self) -> str:
+        return (self.cleaned_data.get("finding") if self.is_valid() else "") or ANY

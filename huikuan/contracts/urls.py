@@ -6,6 +6,7 @@ app_name = "contracts"
 
 urlpatterns = [
     path("new/", views.contract_new, name="create"),
+    path("checks/", views.contract_checks, name="checks"),
     path("<int:pk>/", views.contract_detail, name="detail"),
     path(
         "<int:pk>/post-installments/",

@@ -1,14 +1,19 @@
-"""Contract pages: create a contract with its installment plan (回款计划), see one, and post its
-installments as receivables. Finance, administrators and managers enter contracts; posting
-installments books money, so only finance and administrators may do it."""
+"""Contract pages: create a contract with its installment plan (回款计划), see one with what the
+contract checks found, and post its installments as receivables. Finance, administrators and
+managers enter contracts; posting installments books money, so only finance and administrators may
+do it. The contract-check report lists every contract the user may see with its findings — reps
+included, for their own customers' contracts."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from huikuan.core.dates import business_today
 from huikuan.customers.forms import add_service_errors
 from huikuan.customers.selectors import customers_visible_to
 from huikuan.ledger.selectors import can_post_ledger
@@ -16,11 +21,13 @@ from huikuan.ledger.services import installments_post
 from huikuan.org.models import Role
 from huikuan.web.decorators import role_required
 
-from .forms import ContractForm, InstallmentFormSet, installment_lines
+from . import checks
+from .forms import ContractCheckFilterForm, ContractForm, InstallmentFormSet, installment_lines
 from .models import Contract
 from .services import contract_create
 
 CONTRACT_ROLES = (Role.FINANCE, Role.ADMIN, Role.MANAGER)
+PAGE_SIZE = 50
 
 
 def _get_contract_for_user(request, pk) -> Contract:
@@ -56,6 +63,7 @@ def contract_new(request):
                 else:
                     add_service_errors(form, error)
             else:
+                _report_findings(request, contract)
                 return redirect("contracts:detail", pk=contract.pk)
     else:
         form = ContractForm(initial={"customer": request.GET.get("customer")}, customers=visible)
@@ -64,11 +72,35 @@ def contract_new(request):
     return render(request, "contracts/contract_form.html", context)
 
 
+def _report_findings(request, contract) -> None:
+    """Tell the person who just saved ``contract`` whether the checks found anything to fix."""
+    found = checks.contract_findings(contract, as_of=business_today())
+    if found:
+        messages.warning(
+            request,
+            ngettext(
+                "Contract %(number)s is saved. The checks found %(count)s thing to fix; see "
+                "“Contract checks” below.",
+                "Contract %(number)s is saved. The checks found %(count)s things to fix; see "
+                "“Contract checks” below.",
+                len(found),
+            )
+            % {"number": contract.number, "count": len(found)},
+        )
+    else:
+        messages.success(
+            request,
+            _("Contract %(number)s is saved. The checks found nothing to fix.")
+            % {"number": contract.number},
+        )
+
+
 @login_required
 def contract_detail(request, pk):
     contract = _get_contract_for_user(request, pk)
     context = {
         "contract": contract,
+        "findings": checks.contract_findings(contract, as_of=business_today()),
         "nodes": contract.nodes.select_related("receivable").order_by("sequence"),
         "deliveries": contract.deliveries.order_by("-delivered_on", "number"),
         "can_post": can_post_ledger(request.user),
@@ -96,3 +128,30 @@ def contract_post_installments(request, pk):
             % {"count": len(created)},
         )
     return redirect("contracts:detail", pk=contract.pk)
+
+
+@login_required
+@require_safe
+def contract_checks(request):
+    """Every contract the user may see, checked: counts per finding, then the contracts with the
+    most open money first."""
+    as_of = business_today()
+    form = ContractCheckFilterForm(request.GET)
+    finding = form.chosen()
+    report = checks.contract_checks_report(
+        contracts=Contract.objects.filter(customer__in=customers_visible_to(request.user)),
+        as_of=as_of,
+        finding=finding,
+    )
+    page = Paginator(report.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = checks.with_contracts(list(page.object_list))
+    context = {
+        "form": form,
+        "finding": finding,
+        "report": report,
+        "counts": [(code, label, report.counts[code]) for code, label in checks.CHECKS.items()],
+        "page": page,
+        "as_of": as_of,
+        "max_term_days": checks.max_credit_term_days(),
+    }
+    return render(request, "contracts/checks_report.html", context)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("contracts/", include("huikuan.contracts.urls")),
     path("ledger/", include("huikuan.ledger.urls")),
     path("reports/", include("huikuan.reports.urls")),
+    path("risk/", include("huikuan.risk.urls")),
     path("", include("huikuan.dunning.urls")),
     path("", include("huikuan.web.urls")),
 ]

@@ -22,6 +22,7 @@ from huikuan.ledger import selectors as ledger
 from huikuan.org.models import Role
 from huikuan.reports.policy import DebtClass, aging_bands, class_thresholds
 from huikuan.reports.selectors import aging
+from huikuan.risk.views import credit_panel
 from huikuan.web.access import get_customer_for_user
 from huikuan.web.charts import chart_spec
 from huikuan.web.decorators import role_required
@@ -119,6 +120,7 @@ def customer_detail(request, pk):
         "timeline_cut": not whole_timeline and len(file.timeline) >= TIMELINE_SHORT,
         "can_edit": _can_edit_master_data(request.user),
         "can_post": ledger.can_post_ledger(request.user),
+        **credit_panel(request.user, file.customer, as_of=as_of),
     }
     return render(request, "customers/detail.html", context)
 

@@ -23,6 +23,7 @@ from huikuan.core.dates import business_today
 from huikuan.customers.forms import add_service_errors
 from huikuan.customers.selectors import customers_visible_to, owners_of
 from huikuan.org.models import Role
+from huikuan.risk.selectors import live_signal_count
 from huikuan.web.access import get_customer_for_user
 from huikuan.web.decorators import role_required, user_has_role
 from huikuan.web.templatetags.money import money
@@ -101,6 +102,7 @@ def worklist(request):
         "everybody": everybody,
         "show_assignee": everybody or assignee != user,
         "complete_form": TaskCompleteForm(),
+        "live_signals": live_signal_count(user),
     }
     return render(request, "dunning/worklist.html", context)
 

@@ -45,6 +45,17 @@ from huikuan.ledger.models import Payment, Receivable
 from huikuan.ledger.tests import factories as f
 from huikuan.ledger.tests.factories import ledger_state
 from huikuan.org.models import Role
+from huikuan.risk import services as risk_services
+from huikuan.risk.credit import credit_check
+from huikuan.risk.models import (
+    CreditDecision,
+    CreditException,
+    CreditHold,
+    CreditProfile,
+    Signal,
+    SignalKind,
+)
+from huikuan.risk.signals import signal_record
 
 # --- The world: our team, and a customer of another team full of secrets ----------------------
 
@@ -91,6 +102,38 @@ class Collection:
 
 
 @dataclass
+class Risk:
+    """The credit control of one customer: a warning signal, a hold, an exception and a credit
+    decision, each with a secret in a text field."""
+
+    signal: Signal
+    hold: CreditHold
+    exception: CreditException
+    decision: CreditDecision
+
+    def _objects(self) -> dict:
+        return {
+            "signal": self.signal,
+            "hold": self.hold,
+            "exception": self.exception,
+            "decision": self.decision,
+        }
+
+    @property
+    def markers(self) -> dict[str, str]:
+        return {
+            "signal evidence": self.signal.evidence,
+            "hold reason": self.hold.reason,
+            "exception reason": self.exception.reason,
+            "decision order": self.decision.order_ref,
+        }
+
+    @property
+    def pks(self) -> dict[str, str]:
+        return {f"{kind} pk": str(obj.pk) for kind, obj in self._objects().items()}
+
+
+@dataclass
 class Account:
     """One customer with one of everything hanging off it (the delivery and the collection
     work are optional)."""
@@ -103,6 +146,7 @@ class Account:
     payment: Payment
     credit_note: Payment
     collection: Collection | None = None
+    risk: Risk | None = None
 
     def _documents(self) -> dict:
         documents = {
@@ -126,15 +170,23 @@ class Account:
 
     @property
     def secrets(self) -> dict[str, str]:
-        """Every marker: those above and the collection work's (shown on other pages than the
-        customer's own)."""
-        return {**self.markers, **(self.collection.markers if self.collection else {})}
+        """Every marker: those above, the collection work's and the credit control's (shown on
+        other pages than the customer's own)."""
+        return {
+            **self.markers,
+            **(self.collection.markers if self.collection else {}),
+            **(self.risk.markers if self.risk else {}),
+        }
 
     @property
     def pks(self) -> dict[str, str]:
         objects = {"customer": self.customer, "contact": self.contact, **self._documents()}
         pks = {f"{kind} pk": str(obj.pk) for kind, obj in objects.items()}
-        return {**pks, **(self.collection.pks if self.collection else {})}
+        return {
+            **pks,
+            **(self.collection.pks if self.collection else {}),
+            **(self.risk.pks if self.risk else {}),
+        }
 
     @property
     def codes(self) -> dict[str, str]:
@@ -261,6 +313,37 @@ def build_collection(account: Account, prefix: str, *, actor) -> Collection:
     )
 
 
+def build_risk(account: Account, prefix: str, *, rep, manager) -> Risk:
+    """Credit control of the account's customer through the services: a warning sign the rep
+    saw, a hold and an exception of the manager, and an order the rep checked, with ``prefix``
+    in the evidence, the reasons and the order reference."""
+    customer = account.customer
+    signal = signal_record(
+        customer=customer,
+        kind=SignalKind.DUMPING,
+        evidence=f"{prefix}低价甩货",
+        detected_on=date(2026, 3, 5),
+        actor=rep,
+    )
+    exception = risk_services.exception_grant(
+        customer=customer,
+        amount=Decimal("777.00"),
+        valid_from=date(2026, 3, 1),
+        valid_until=date(2099, 12, 31),
+        reason=f"{prefix}特批发货",
+        actor=manager,
+    )
+    decision = credit_check(
+        customer=customer,
+        amount=Decimal("100.00"),
+        order_ref=f"{prefix}-SO-7",
+        actor=rep,
+        as_of=date(2026, 3, 5),
+    )
+    hold = risk_services.hold_place(customer=customer, reason=f"{prefix}暂停赊销", actor=manager)
+    return Risk(signal=signal, hold=hold, exception=exception, decision=decision)
+
+
 @dataclass
 class World:
     users: dict  # role name -> user (no entry for "anonymous")
@@ -287,9 +370,15 @@ ID_TABLES = (
     Promise,
     Dispute,
     ApprovalRequest,
+    Signal,
+    CreditHold,
+    CreditException,
+    CreditDecision,
 )
 # Collection tables a refused request must leave as they were, besides those of ID_TABLES.
 COLLECTION_TABLES = (Task, Activity, Promise, Dispute, ApprovalRequest, LimitationEvent, Case)
+# Credit-control tables a refused request must leave as they were.
+RISK_TABLES = (Signal, CreditHold, CreditException, CreditDecision, CreditProfile)
 
 
 def visible_pks(user) -> set[str]:
@@ -330,6 +419,7 @@ def build_world() -> World:
     )
     foreign = build_account(FOREIGN, owner=their_rep, region=south)
     foreign.collection = build_collection(foreign, FOREIGN, actor=their_rep)
+    foreign.risk = build_risk(foreign, FOREIGN, rep=their_rep, manager=their_manager)
     own = build_account(
         OWN, owner=rep, region=east, first_id=foreign.customer.pk + 1000, delivery=False
     )
@@ -376,9 +466,10 @@ def db_state() -> dict:
     """What a refused request must leave as it was: the ledger (row counts of every table and
     every balance), every field of customers, contacts, payment processes and contracts, every
     field of the collection work (tasks, activities, promises, disputes, approvals, limitation
-    events, cases) and the days the daily run has done."""
+    events, cases), every field of the credit control (signals, holds, exceptions, decisions,
+    profiles) and the days the daily run has done."""
     state = ledger_state()
-    for model in (Customer, Contact, PaymentProcess, Contract, *COLLECTION_TABLES):
+    for model in (Customer, Contact, PaymentProcess, Contract, *COLLECTION_TABLES, *RISK_TABLES):
         state[model.__name__] = list(model.objects.order_by("pk").values())
     state["DailyRun"] = list(DailyRun.objects.values_list("as_of", flat=True))
     return state

@@ -26,7 +26,9 @@ NAV_ITEMS = (
     NavItem("receivables", _("Receivables"), "/ledger/receivables/"),
     NavItem("payments", _("Payments"), "/ledger/payments/", (Role.FINANCE, Role.ADMIN)),
     NavItem("aging", _("Aging"), "/reports/aging/"),
+    NavItem("contract_checks", _("Contract checks"), "/contracts/checks/"),
     NavItem("approvals", _("Approvals"), "/approvals/", (Role.MANAGER, Role.ADMIN)),
+    NavItem("risk", _("Credit risk"), "/risk/"),
     NavItem("playbook", _("Playbook"), "/playbook/"),
     NavItem("admin", _("Admin"), "/admin/", (Role.ADMIN,)),
 )

@@ -32,6 +32,8 @@ from . import errors
 from .auth import BearerToken, require_ledger_role
 from .dunning_apis import router as dunning_router
 from .errors import not_found
+from .risk_apis import add_customer_paths
+from .risk_apis import router as risk_router
 from .schemas import (
     AgingOut,
     ClassesOut,
@@ -65,7 +67,9 @@ Receivables, payments and reports of Huikuan for ERP integration.
 * **Roles**: posting customers, receivables, payments, credit notes, write-offs and reversals
   needs role finance or admin (403 otherwise). Collection work (tasks, contacts, promises,
   disputes, approval requests) is open to whoever sees the customer; deciding an approval needs
-  a manager or admin, starting the daily run an admin.
+  a manager or admin, starting the daily run an admin. The credit check and recording a
+  warning signal are open to whoever sees the customer; credit limits, terms, ratings, holds and
+  handling signals need a manager (own team), finance or admin, exceptions a manager or admin.
 * **Money**: decimal strings such as `"1234.50"`, at most two decimal places, never JSON floats.
 * **Errors**: every 4xx answer is `{"detail": [{"field": "...", "message": "..."}]}`;
   409 for a duplicate document number or customer code, 422 for anything else that is wrong.
@@ -191,6 +195,10 @@ def customers_list(request, q: Text = ""):
     """Customers you may see, by code; ``q`` filters on code or name (contains)."""
     customers = customers_matching(customers=_visible(request), search=q)
     return customers.select_related("region", "owner").order_by("code")
+
+
+# Before /customers/{code}, whose path parameter would take ".../credit-profile" too.
+add_customer_paths(api)
 
 
 @api.get(
@@ -436,6 +444,10 @@ def reports_classes(request, as_of: Date = None):
 # --- Collection work (tasks, activities, promises, disputes, approvals, the daily run) --------
 
 api.add_router("", dunning_router)
+
+# --- Credit control (the credit check, decisions, profiles, holds, exceptions, signals) -------
+
+api.add_router("", risk_router)
 
 # --- Anything else ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ failures all pass through the handlers below.
 import logging
 from functools import partial, wraps
 
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
@@ -112,6 +113,12 @@ def service_validation_error(request, exc: DjangoValidationError, api):
     return api.create_response(request, {"detail": error_items(exc)}, status=status)
 
 
+def permission_denied(request, exc: PermissionDenied, api):
+    """A service's role rule refused the user (e.g. a rep setting a credit limit): 403."""
+    message = str(exc) or _("Your role may not do this.")
+    return api.create_response(request, _items("__all__", message), status=403)
+
+
 def api_error(request, exc: ApiError, api):
     response = api.create_response(request, _items(exc.field, exc.message), status=exc.status)
     if exc.status == 401:
@@ -169,5 +176,6 @@ def install(api) -> None:
     api.add_exception_handler(NinjaValidationError, partial(request_validation_error, api=api))
     api.add_exception_handler(DjangoValidationError, partial(service_validation_error, api=api))
     api.add_exception_handler(ApiError, partial(api_error, api=api))
+    api.add_exception_handler(PermissionDenied, partial(permission_denied, api=api))
     api.add_exception_handler(HttpError, partial(http_error, api=api))
     api.add_exception_handler(IntegrityError, partial(integrity_error, api=api))

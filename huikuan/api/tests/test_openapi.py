@@ -34,6 +34,21 @@ EXPECTED = {
     ("/api/v1/approvals/{id}/approve", "post"),
     ("/api/v1/approvals/{id}/reject", "post"),
     ("/api/v1/daily-run", "post"),
+    ("/api/v1/credit-check", "post"),
+    ("/api/v1/credit-decisions", "get"),
+    ("/api/v1/credit-decisions/{id}", "get"),
+    ("/api/v1/credit-decisions/{id}/release", "post"),
+    ("/api/v1/customers/{code}/credit-profile", "get"),
+    ("/api/v1/customers/{code}/credit-profile", "post"),
+    ("/api/v1/credit-holds", "get"),
+    ("/api/v1/credit-holds", "post"),
+    ("/api/v1/credit-holds/{id}/release", "post"),
+    ("/api/v1/credit-exceptions", "get"),
+    ("/api/v1/credit-exceptions", "post"),
+    ("/api/v1/credit-exceptions/{id}/revoke", "post"),
+    ("/api/v1/signals", "get"),
+    ("/api/v1/signals", "post"),
+    ("/api/v1/signals/{id}/handle", "post"),
 }
 
 

@@ -1,5 +1,7 @@
-"""`huikuan bench aging`: how fast is per-customer aging on this database?"""
+"""`huikuan bench aging|daily|credit-check`: how fast are per-customer aging, the daily run and
+the order-stage credit check on this database?"""
 
+import os
 import time
 from datetime import date
 
@@ -21,6 +23,7 @@ from huikuan.demo.bench import (
     seed_bench,
     totals_agree,
 )
+from huikuan.demo.bench_credit import TARGET_P99_MS, BenchFailed, prepare, prepared, time_checks
 from huikuan.demo.bench_daily import TARGET_SECONDS, run_dates, sizes, state, timed_run
 from huikuan.demo.console import pad, width
 
@@ -33,7 +36,8 @@ class Command(BaseCommand):
         "its own (once; later runs with the same sizes reuse them) and times per-customer aging "
         "today and a year back against a raw GROUP BY floor. `bench daily` times the daily "
         "dunning run over the same data: two dates not run yet, then a rerun that must change "
-        "nothing."
+        "nothing. `bench credit-check` times POST /api/v1/credit-check requests over the same "
+        "data and prints their p50, p95, p99 and max."
     )
 
     def add_arguments(self, parser):
@@ -68,6 +72,26 @@ class Command(BaseCommand):
         )
         daily.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("random seed"))
         daily.add_argument(
+            "--allow-existing-data",
+            action="store_true",
+            help=_("add the benchmark data even though the database holds other ledger data"),
+        )
+
+        credit = sub.add_parser("credit-check", help=_("the order-stage credit check (API)"))
+        credit.add_argument(
+            "--receivables",
+            type=int,
+            default=1_000_000,
+            help=_("open receivables to seed (default 1000000)"),
+        )
+        credit.add_argument(
+            "--customers", type=int, help=_("customers to spread them over (default N/10)")
+        )
+        credit.add_argument(
+            "--checks", type=int, default=2000, help=_("credit checks to time (default 2000)")
+        )
+        credit.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("random seed"))
+        credit.add_argument(
             "--allow-existing-data",
             action="store_true",
             help=_("add the benchmark data even though the database holds other ledger data"),
@@ -114,6 +138,74 @@ class Command(BaseCommand):
         if not (rerun.result.already_done and unchanged):
             raise CommandError(_("the rerun of a date already run changed something"))
 
+    def _credit_check(self, options):
+        if options["checks"] < 1:
+            raise CommandError(_("--checks: give at least 1."))
+        receivables = options["receivables"]
+        default_customers = max(1, receivables // 10)
+        seeded_on = self._data(options, default_customers=default_customers)
+        customers = options["customers"] or default_customers
+        key = f"{receivables}:{customers}:{options['seed']}"
+        out = self.stdout.write
+        if prepared(key=key):
+            out(_("Reusing the credit limits and ratings set on the benchmark customers."))
+        else:
+            started = time.perf_counter()
+            count = prepare(key=key, as_of=seeded_on)
+            analyze()
+            out(
+                _(
+                    "Gave %(count)s customers a credit limit, a first-deal date and a rating in "
+                    "%(seconds).1f s."
+                )
+                % {"count": count, "seconds": time.perf_counter() - started}
+            )
+        self._database_line()
+        load_before = os.getloadavg()[0]
+        try:
+            timings = time_checks(checks=options["checks"], seed=options["seed"])
+        except BenchFailed as exc:
+            raise CommandError(_("A credit check failed: %(answer)s") % {"answer": exc}) from None
+        stats = timings.stats()
+        out("")
+        out(
+            _(
+                "POST /api/v1/credit-check through the test client with a bearer token: "
+                "%(count)s requests timed (%(warmup)s warm-up requests before them not counted)."
+            )
+            % {"count": timings.count, "warmup": timings.warmup}
+        )
+        out(f"  {'count':>6}  {'p50':>8}  {'p95':>8}  {'p99':>8}  {'max':>8}  (ms)")
+        out(
+            f"  {timings.count:>6}  {stats['p50']:>8.2f}  {stats['p95']:>8.2f}  "
+            f"{stats['p99']:>8.2f}  {stats['max']:>8.2f}"
+        )
+        out(
+            _(
+                "  CPU time of this process per request: p50 %(cpu).2f ms (the rest of the time "
+                "is the database and waiting for a CPU); load average %(before).1f before, "
+                "%(after).1f after, on %(cpus)s CPUs."
+            )
+            % {
+                "cpu": stats["cpu_p50"],
+                "before": load_before,
+                "after": os.getloadavg()[0],
+                "cpus": os.cpu_count(),
+            }
+        )
+        out(
+            _("  decisions: %(mix)s")
+            % {"mix": ", ".join(f"{k} {v}" for k, v in sorted(timings.decisions.items()))}
+        )
+        out(
+            _("p99 %(p99).2f ms; target %(target)s ms: %(verdict)s.")
+            % {
+                "p99": stats["p99"],
+                "target": TARGET_P99_MS,
+                "verdict": _("met") if stats["p99"] <= TARGET_P99_MS else _("missed"),
+            }
+        )
+
     def _report_run(self, timing, what, open_receivables, customers) -> None:
         out = self.stdout.write
         out("")
@@ -144,6 +236,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["benchmark"] == "daily":
             return self._daily(options)
+        if options["benchmark"] == "credit-check":
+            return self._credit_check(options)
         return self._aging(options)
 
     def _data(self, options, *, default_customers: int) -> date:

@@ -1,4 +1,5 @@
-"""The daily-run benchmark: how long does ``dunning_run`` take over the aging benchmark's data?
+"""The daily-run benchmark: how long does the whole daily run (``run_daily``: ratings and warning
+signals, then collection work) take over the aging benchmark's data?
 
 It reuses the aging benchmark's scratch data (``bench.seed_bench``: the same sizes and seed give
 the same rows, and the same refusal of a database holding other ledger data). A run for a date
@@ -22,9 +23,10 @@ from huikuan.dunning.models import (
     ReceivableDunning,
     Task,
 )
-from huikuan.dunning.run import RunResult, dunning_run
 from huikuan.dunning.workdays import WorkCalendar
 from huikuan.ledger.models import Receivable
+from huikuan.risk.daily import DailyResult, run_daily
+from huikuan.risk.models import CreditProfile, RiskRun, Signal
 
 TARGET_SECONDS = 60
 
@@ -33,7 +35,7 @@ TARGET_SECONDS = 60
 class RunTiming:
     as_of: date
     seconds: float
-    result: RunResult
+    result: DailyResult
     steps: list[tuple[str, float]] = field(default_factory=list)
     first_ever: bool = False  # no receivable had a dunning level before this run
 
@@ -60,7 +62,7 @@ def timed_run(as_of: date) -> RunTiming:
         steps.append((step, now - mark[0]))
         mark[0] = now
 
-    result = dunning_run(as_of=as_of, progress=progress)
+    result = run_daily(as_of=as_of, progress=progress)
     return RunTiming(as_of, time.perf_counter() - started, result, steps, first_ever)
 
 
@@ -68,7 +70,17 @@ def state() -> dict[str, int]:
     """Row counts (and the highest ids) of what a daily run writes: equal before and after a
     run that changed nothing."""
     counts = {}
-    for model in (Case, Task, ApprovalRequest, ReceivableDunning, Promise, DailyRun):
+    for model in (
+        Case,
+        Task,
+        ApprovalRequest,
+        ReceivableDunning,
+        Promise,
+        DailyRun,
+        Signal,
+        CreditProfile,
+        RiskRun,
+    ):
         name = model._meta.model_name
         counts[name] = model.objects.count()
     counts["open_cases"] = Case.objects.filter(closed_on__isnull=True).count()

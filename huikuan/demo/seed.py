@@ -17,12 +17,14 @@ from faker import Faker
 
 from huikuan.audit.models import AuditEntry
 from huikuan.core.errors import invalid
-from huikuan.dunning.run import RunResult, dunning_run
+from huikuan.dunning.run import RunResult
 from huikuan.ledger.services import ledger_recompute
+from huikuan.risk.daily import run_daily
 
 from .book import Book, Numbers
 from .collection import seed_collection
 from .history import CustomerHistory
+from .risk import seed_credit_checks, seed_risk
 from .seasons import Window
 from .world import DEMO_PASSWORDS, CustomerPlan, ensure_staff, plan_customers
 
@@ -140,15 +142,21 @@ def seed_demo(
             )
         report(_("Writing the collection history …"))
         collection = seed_collection(plans=plans, seed=seed, as_of=as_of)
-        report(_("Running the daily dunning run for %(date)s …") % {"date": as_of.isoformat()})
-        run = dunning_run(as_of=as_of)
+        collection.update(seed_risk(plans=plans, seed=seed, as_of=as_of, staff=staff))
+        report(_("Running the daily run for %(date)s …") % {"date": as_of.isoformat()})
+        daily = run_daily(as_of=as_of)
+        run = daily.dunning
+        collection.update(seed_credit_checks(plans=plans, seed=seed, as_of=as_of, staff=staff))
         AuditEntry.objects.create(
             actor=staff.admin,
             action="demo.collection",
             object_type="demo.seed",
             object_id=str(seed),
             object_repr=f"seed-demo collection {as_of.isoformat()}",
-            after={"written": dict(sorted(collection.items())), "daily_run": run.counts()},
+            after={
+                "written": dict(sorted(collection.items())),
+                "daily_run": daily.counts(),
+            },
             note="Demo collection history loaded by huikuan seed-demo",
         )
     return SeedResult(

@@ -225,7 +225,7 @@ def test_a_failing_daily_run_leaves_nothing_behind(db, monkeypatch):
     def broken_run(**kwargs):
         raise RuntimeError("daily run failed")
 
-    monkeypatch.setattr(seed_module, "dunning_run", broken_run)
+    monkeypatch.setattr(seed_module, "run_daily", broken_run)
     with pytest.raises(RuntimeError, match="daily run failed"):
         seed_demo(seed=5, as_of=AS_OF, **SMALL)
     assert not Customer.objects.exists()

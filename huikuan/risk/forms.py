@@ -5,6 +5,7 @@ reason given …) and their refusals are shown next to the field they name."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from huikuan.customers.forms import AmountField, date_input
 
@@ -137,7 +138,9 @@ class SignalFilterForm(forms.Form):
 
 class DecisionFilterForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Decision"), required=False, choices=[("", _("All")), *Decision.choices]
+        label=pgettext_lazy("credit check", "Decision"),
+        required=False,
+        choices=[("", _("All")), *Decision.choices],
     )
     q = forms.CharField(label=_("Customer or order"), required=False, max_length=100)
 

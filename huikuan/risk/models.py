@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from huikuan.core.money import MoneyField
 from huikuan.customers.models import Customer
@@ -337,7 +338,7 @@ class Severity(models.TextChoices):
 
 
 class SignalStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("warning signal status", "Open")
     CONFIRMED = "confirmed", _("Confirmed")
     DISMISSED = "dismissed", _("Dismissed")
     RESOLVED = "resolved", _("Resolved")

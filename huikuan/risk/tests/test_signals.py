@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from huikuan.audit.models import AuditEntry
 from huikuan.customers.models import ContactRole, Customer, CustomerStatus
@@ -251,7 +252,8 @@ def test_a_finance_contact_who_left_ten_days_ago_raises_contact_left(customer):
         customer, role=ContactRole.FINANCE, name="王会计", is_active=False, left_on=ago(10)
     )
 
-    signals_detect(as_of=AS_OF)
+    with translation.override("en"):  # the evidence is written in the run's language
+        signals_detect(as_of=AS_OF)
 
     [signal] = raised(customer, SignalKind.CONTACT_LEFT)
     assert signal.severity == Severity.WATCH

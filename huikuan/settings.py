@@ -168,6 +168,10 @@ HUIKUAN_CLASS_DOUBTFUL_DAYS = int(env_str("HUIKUAN_CLASS_DOUBTFUL_DAYS", "91"))
 HUIKUAN_CLASS_BAD_DAYS = int(env_str("HUIKUAN_CLASS_BAD_DAYS", "366"))
 # Expected-recovery curve: "max_days_past_due:percent" pairs, the last one open-ended ("*").
 HUIKUAN_RECOVERY_CURVE = env_str("HUIKUAN_RECOVERY_CURVE", "0:100,60:98,100:80,180:50,365:30,*:10")
+# The credit check's read is a session-level prepared statement on PostgreSQL (planning it costs
+# more than running it). Switch it off behind a transaction-pooling PgBouncer, which does not keep
+# a session's prepared statements.
+HUIKUAN_CREDIT_CHECK_PREPARE = env_bool("HUIKUAN_CREDIT_CHECK_PREPARE", True)
 # Contract checks flag a credit term (days to pay, or a day count in the terms) longer than this.
 HUIKUAN_MAX_CREDIT_TERM_DAYS = int(env_str("HUIKUAN_MAX_CREDIT_TERM_DAYS", "90"))
 

@@ -51,19 +51,9 @@ from .risk_schemas import (
     SignalsPage,
     SignalStatusChoice,
 )
-from .schemas import ErrorOut, Text
+from .schemas import READ_ERRORS, WRITE_ERRORS, Text
 
 router = Router()
-
-READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 def _page(queryset, pages: PageQuery) -> tuple[list, int]:
@@ -75,8 +65,9 @@ def _visible(request):
     return customers_visible_to(request.auth)
 
 
-def _customer(request, code: str, field: str = "customer"):
-    customer = _visible(request).filter(code=code).first()
+def _customer(request, code: str, field: str = "customer", *, only: tuple[str, ...] = ()):
+    customers = _visible(request).filter(code=code)
+    customer = (customers.only(*only) if only else customers).first()
     if customer is None:
         raise not_found(field, _("There is no customer with code %(code)s.") % {"code": code})
     return customer
@@ -104,7 +95,8 @@ def credit_checks_create(request, payload: CreditCheckIn):
     ``allow``, ``partial`` (ship ``allowed_amount``) or ``block``, always with the reasons. Open
     to whoever sees the customer; the decision is stored, and an allowed amount counts against
     the limit until ``reserved_until`` unless released."""
-    customer = _customer(request, payload.customer)
+    # The check locks and reads the customer row itself; the answer needs only the code.
+    customer = _customer(request, payload.customer, only=("pk", "code"))
     decision = credit_check(
         customer=customer,
         amount=payload.amount,

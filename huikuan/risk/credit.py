@@ -29,41 +29,47 @@ committed before a check starts is always seen by it, and concurrent checks of o
 count each other's reservations.
 """
 
+import re
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import F, Q, Sum, Value
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import BooleanField, Sum
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from huikuan.audit.services import audit_record
 from huikuan.core.errors import invalid
-from huikuan.core.money import ZERO, MoneyError, MoneyField, money_str, quantize, to_decimal
+from huikuan.core.money import (
+    ZERO,
+    MoneyError,
+    MoneyField,
+    from_fen,
+    money_str,
+    quantize,
+    to_decimal,
+    to_fen,
+)
 from huikuan.customers.models import Customer
 from huikuan.dunning.models import (
     Action,
     ApprovalKind,
-    ApprovalRequest,
     ApprovalStatus,
-    Promise,
     PromiseStatus,
 )
 from huikuan.ledger.classes import DISTRESSED_STATUSES, ClassThresholds, DebtClass, class_thresholds
-from huikuan.ledger.models import Receivable
 from huikuan.ledger.selectors import customer_balance
 
 from .models import (
     LIVE_STATUSES,
     CreditDecision,
-    CreditException,
-    CreditHold,
-    CreditProfile,
+    CreditPolicy,
     Decision,
     Severity,
-    Signal,
     SignalKind,
 )
 from .policy import credit_policy
@@ -71,8 +77,9 @@ from .rating import ramp_limit
 
 # Classes ``CreditPolicy.block_from_class`` may name; anything else (blank) switches the rule off.
 BLOCKABLE_CLASSES = (DebtClass.OVERDUE, DebtClass.DOUBTFUL, DebtClass.BAD)
-# Live signals of one customer are few; the check reads at most this many, newest first.
-SIGNALS_READ = 50
+# The longest order reference, and the largest amount a money column holds (fen in a BIGINT).
+ORDER_REF_MAX = CreditDecision._meta.get_field("order_ref").max_length
+MAX_FEN = 2**63 - 1
 SUPPLY_MEASURES = (Action.STOP_SUPPLY, Action.REDUCE_SUPPLY)
 
 
@@ -137,6 +144,8 @@ def _amount(value) -> Decimal:
         raise invalid("amount", _("Not an amount: %(value)s.") % {"value": value}) from None
     if amount <= ZERO:
         raise invalid("amount", _("The amount must be greater than zero."))
+    if to_fen(amount) > MAX_FEN:
+        raise invalid("amount", _("Not an amount: %(value)s.") % {"value": value})
     return amount
 
 
@@ -149,173 +158,341 @@ class _Rules:
         self.hold = False
 
 
-def _hold(rules: _Rules, customer_id: int) -> None:
-    hold = (
-        CreditHold.objects.filter(customer_id=customer_id, released_at__isnull=True)
-        .select_related("placed_by")
-        .order_by("placed_at", "pk")
-        .first()
+# --- The statements of one check ----------------------------------------------------------------
+#
+# A check runs on every order, so it reads with few, precompiled statements instead of one ORM
+# query per rule: (1) the customer row lock, (2) when ``order_ref`` is set, one UPDATE releasing
+# that order's earlier decisions, (3) ONE read of everything the rules need (scalar subqueries
+# and one-row derived tables), (4) only when an exception may lift the result, that exception
+# row locked, (5) the decision inserted. The read must be a statement of its own AFTER the lock:
+# on PostgreSQL (READ COMMITTED) each statement reads a fresh snapshot, so it sees a hold
+# committed while the check was waiting for the lock. The SQL is portable (SQLite and
+# PostgreSQL), dates travel as parameters, and it is built once per database vendor.
+
+_LOCK_SQL = (
+    "SELECT credit_limit, first_deal_on, rating, status, doubtful_since "
+    "FROM customers_customer WHERE id = %(c)s"
+)
+_RELEASE_SQL = (
+    "UPDATE risk_creditdecision SET released_at = %(now)s "
+    "WHERE customer_id = %(c)s AND order_ref = %(ref)s AND released_at IS NULL "
+    "RETURNING exception_id, exception_used"
+)
+_GIVE_BACK_SQL = "UPDATE risk_creditexception SET used = used - %(fen)s WHERE id = %(e)s"
+_EXCEPTION_SQL = (
+    "SELECT e.amount, e.used, e.valid_until, "
+    "(SELECT u.first_name FROM org_user u WHERE u.id = e.granted_by_id), "
+    "(SELECT u.last_name FROM org_user u WHERE u.id = e.granted_by_id), "
+    "(SELECT u.username FROM org_user u WHERE u.id = e.granted_by_id) "
+    "FROM risk_creditexception e WHERE e.id = %(e)s"
+)
+_EXCEPTION_TAKE_SQL = "UPDATE risk_creditexception SET used = used + %(fen)s WHERE id = %(e)s"
+
+# Policy fields the check reads (all but the edit time).
+_POLICY_FIELDS = [f for f in CreditPolicy._meta.concrete_fields if f.attname != "updated_at"]
+# Fixed values of the read statement (codes, not user input).
+_READ_CONSTANTS = {
+    "broken": PromiseStatus.BROKEN,
+    "live1": LIVE_STATUSES[0],
+    "live2": LIVE_STATUSES[1],
+    "strong": Severity.STRONG,
+    "measure": ApprovalKind.MEASURE,
+    "approved": ApprovalStatus.APPROVED,
+    "stop": Action.STOP_SUPPLY,
+    "reduce": Action.REDUCE_SUPPLY,
+}
+assert len(LIVE_STATUSES) == 2
+
+
+def _signal_sql(alias: str, severity_test: str) -> str:
+    return (
+        "LEFT JOIN (SELECT s.id, s.kind, s.detected_on FROM risk_signal s "
+        "WHERE s.customer_id = %(c)s AND s.status IN (%(live1)s, %(live2)s) "
+        f"AND s.severity {severity_test} %(strong)s "
+        f"ORDER BY s.detected_on DESC, s.id DESC LIMIT 1) {alias} ON 1 = 1 "
     )
-    if hold is not None:
+
+
+def _measure_sql(alias: str, action: str) -> str:
+    # DESC sorts unknown decision times as the ORM's order_by("-decided_at") does on each vendor.
+    return (
+        "LEFT JOIN (SELECT a.id, a.decided_at FROM dunning_approvalrequest a "
+        "INNER JOIN dunning_case k ON k.id = a.case_id "
+        "WHERE a.customer_id = %(c)s AND a.kind = %(measure)s AND a.status = %(approved)s "
+        f"AND a.action = %({action})s AND k.closed_on IS NULL "
+        f"ORDER BY a.decided_at DESC, a.id DESC LIMIT 1) {alias} ON 1 = 1 "
+    )
+
+
+def _build_read_sql() -> str:
+    policy_columns = ", ".join(f.column for f in _POLICY_FIELDS)
+    policy_select = ", ".join(f"p.{f.column} AS p_{f.attname}" for f in _POLICY_FIELDS)
+    return (
+        f"SELECT {policy_select}, "
+        "(SELECT pr.on_time_count FROM risk_creditprofile pr WHERE pr.customer_id = %(c)s) "
+        "AS on_time_count, "
+        "(SELECT pr.late_count FROM risk_creditprofile pr WHERE pr.customer_id = %(c)s) "
+        "AS late_count, "
+        # Open receivables' outstanding and unapplied credit: ledger.selectors.customer_balance.
+        "(SELECT SUM(r.outstanding) FROM ledger_receivable r "
+        "WHERE r.customer_id = %(c)s AND r.outstanding > 0) AS outstanding, "
+        "(SELECT SUM(py.amount - py.allocated) FROM ledger_payment py "
+        "WHERE py.customer_id = %(c)s AND py.allocated < py.amount AND NOT EXISTS "
+        "(SELECT 1 FROM ledger_reversal rv WHERE rv.payment_id = py.id)) AS unapplied, "
+        "(SELECT SUM(cd.allowed_amount) FROM risk_creditdecision cd "
+        "WHERE cd.customer_id = %(c)s AND cd.released_at IS NULL AND cd.allowed_amount > 0 "
+        "AND cd.reserved_until >= %(d)s) AS reserved, "
+        "h.id AS hold_id, h.reason AS hold_reason, h.placed_at AS hold_at, "
+        "h.first_name AS hold_first, h.last_name AS hold_last, h.username AS hold_username, "
+        "od.number AS od_number, od.due_date AS od_due, od.outstanding AS od_outstanding, "
+        "ps.amount AS ps_amount, ps.due_on AS ps_due, ps.settled_on AS ps_settled, "
+        "pu.amount AS pu_amount, pu.due_on AS pu_due, "
+        "ss.id AS strong_id, ss.kind AS strong_kind, ss.detected_on AS strong_on, "
+        "sw.id AS watch_id, sw.kind AS watch_kind, sw.detected_on AS watch_on, "
+        "ms.id AS stop_id, ms.decided_at AS stop_at, "
+        "mr.id AS reduce_id, mr.decided_at AS reduce_at, "
+        "(SELECT e.id FROM risk_creditexception e WHERE e.customer_id = %(c)s "
+        "AND e.revoked_at IS NULL AND e.valid_from <= %(d)s AND e.valid_until >= %(d)s "
+        "AND e.used < e.amount ORDER BY e.valid_until, e.id LIMIT 1) AS exception_id "
+        "FROM (SELECT 1 AS one) base "
+        f"LEFT JOIN (SELECT {policy_columns} FROM risk_creditpolicy ORDER BY id LIMIT 1) p "
+        "ON 1 = 1 "
+        # The oldest live hold, with who placed it.
+        "LEFT JOIN (SELECT h.id, h.reason, h.placed_at, u.first_name, u.last_name, u.username "
+        "FROM risk_credithold h LEFT JOIN org_user u ON u.id = h.placed_by_id "
+        "WHERE h.customer_id = %(c)s AND h.released_at IS NULL "
+        "ORDER BY h.placed_at, h.id LIMIT 1) h ON 1 = 1 "
+        # The oldest open overdue receivable (worst days overdue).
+        "LEFT JOIN (SELECT r.number, r.due_date, r.outstanding FROM ledger_receivable r "
+        "WHERE r.customer_id = %(c)s AND r.outstanding > 0 AND r.due_date < %(d)s "
+        "ORDER BY r.due_date, r.id LIMIT 1) od ON 1 = 1 "
+        # The latest broken promise settled by as_of, and the latest unsettled one due by then;
+        # the window is applied in Python (it depends on the policy read here).
+        "LEFT JOIN (SELECT pm.amount, pm.due_on, pm.settled_on FROM dunning_promise pm "
+        "WHERE pm.customer_id = %(c)s AND pm.status = %(broken)s AND pm.settled_on <= %(d)s "
+        "ORDER BY pm.settled_on DESC, pm.due_on DESC, pm.id DESC LIMIT 1) ps ON 1 = 1 "
+        "LEFT JOIN (SELECT pm.amount, pm.due_on FROM dunning_promise pm "
+        "WHERE pm.customer_id = %(c)s AND pm.status = %(broken)s AND pm.settled_on IS NULL "
+        "AND pm.due_on <= %(d)s ORDER BY pm.due_on DESC, pm.id DESC LIMIT 1) pu ON 1 = 1 "
+        # The newest live strong signal and the newest live other one.
+        + _signal_sql("ss", "=")
+        + _signal_sql("sw", "<>")
+        # The latest approved stop- and reduce-supply measures on the open case.
+        + _measure_sql("ms", "stop")
+        + _measure_sql("mr", "reduce")
+    )
+
+
+_READ_SQL: dict[str, tuple[str, list[str]]] = {}
+# On PostgreSQL the read is a prepared statement of the session (planning it costs more than
+# running it): prepared once per database connection, under this name.
+_PREPARED = "huikuan_credit_check_read"
+
+
+def _read_statement(cursor) -> tuple[str, list[str]]:
+    """The read statement for this connection, and the column names it answers (filled in by
+    the first execution)."""
+    vendor = connection.vendor
+    if vendor == "postgresql" and not settings.HUIKUAN_CREDIT_CHECK_PREPARE:
+        vendor = "postgresql-unprepared"  # e.g. behind a transaction-pooling PgBouncer
+    if vendor not in _READ_SQL:
+        sql = _build_read_sql()
+        if vendor == "postgresql":
+            order: list[str] = []
+
+            def number(match) -> str:
+                if match.group(1) not in order:
+                    order.append(match.group(1))
+                return f"${order.index(match.group(1)) + 1}"
+
+            prepare = f"PREPARE {_PREPARED} AS " + re.sub(r"%\((\w+)\)s", number, sql)
+            execute = f"EXECUTE {_PREPARED}({', '.join(f'%({name})s' for name in order)})"
+            _READ_SQL[vendor + ":prepare"] = (prepare, [])
+            sql = execute
+        _READ_SQL[vendor] = (sql, [])
+    if vendor == "postgresql" and getattr(connection, "_huikuan_credit_prepared", None) is not (
+        connection.connection
+    ):
+        # A prepared statement lives as long as the session and survives a rollback.
+        cursor.execute(_READ_SQL[vendor + ":prepare"][0])
+        connection._huikuan_credit_prepared = connection.connection
+    return _READ_SQL[vendor]
+
+
+def _read(cursor, customer_id: int, as_of: date) -> dict:
+    sql, names = _read_statement(cursor)
+    cursor.execute(
+        sql, {"c": customer_id, "d": connection.ops.adapt_datefield_value(as_of), **_READ_CONSTANTS}
+    )
+    row = cursor.fetchone()
+    if not names:
+        names[:] = [column[0] for column in cursor.description]  # whole, so threads agree
+    return dict(zip(names, row, strict=True))
+
+
+def _date(value) -> date | None:
+    """A date column read by raw SQL (SQLite may hand back its text)."""
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _moment(value):
+    """A timestamp column read by raw SQL, as an aware datetime (SQLite stores naive UTC text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def _person(first, last, username) -> str:
+    """``str(user)`` of ``huikuan.org.models.User`` from its columns."""
+    if username is None:
+        return ""
+    return f"{last or ''}{first or ''}".strip() or username
+
+
+def _policy(row: dict) -> CreditPolicy | None:
+    if row["p_id"] is None:
+        return None
+    values = {}
+    for field in _POLICY_FIELDS:
+        value = row[f"p_{field.attname}"]
+        if isinstance(field, MoneyField):
+            value = from_fen(value)
+        elif isinstance(field, BooleanField):
+            value = bool(value)
+        values[field.attname] = value
+    return CreditPolicy(**values)
+
+
+def _rules(row: dict, customer: dict, policy, as_of: date, limit: Decimal) -> _Rules:
+    """Apply the block and partial rules to what the read statement found."""
+    rules = _Rules()
+    share = policy.partial_share_pct
+    if row["hold_id"] is not None:
         rules.hold = True
         rules.blocks.append(
             _reason(
                 "hold",
-                hold=hold.pk,
-                reason=hold.reason,
-                by=str(hold.placed_by) if hold.placed_by else "",
-                date=_day(hold.placed_at),
+                hold=row["hold_id"],
+                reason=row["hold_reason"],
+                by=_person(row["hold_first"], row["hold_last"], row["hold_username"]),
+                date=_day(_moment(row["hold_at"])),
             )
         )
+    if limit <= ZERO:
+        rules.blocks.append(_reason("no_limit", limit=money_str(limit)))
 
-
-def _overdue(rules: _Rules, customer, policy, as_of: date) -> None:
-    """Overdue items and the class, both from the oldest open overdue receivable."""
-    oldest = (
-        Receivable.objects.filter(customer_id=customer.pk, outstanding__gt=0, due_date__lt=as_of)
-        .order_by("due_date", "pk")
-        .values("number", "due_date", "outstanding")
-        .first()
-    )
-    if oldest is not None:
-        days = (as_of - oldest["due_date"]).days
+    # Overdue items and the class, both from the oldest open overdue receivable.
+    due = _date(row["od_due"])
+    if due is not None:
+        days = (as_of - due).days
         params = {
-            "number": oldest["number"],
+            "number": row["od_number"],
             "days": days,
-            "outstanding": money_str(oldest["outstanding"]),
-            "due_date": oldest["due_date"].isoformat(),
+            "outstanding": money_str(from_fen(row["od_outstanding"])),
+            "due_date": due.isoformat(),
         }
         if policy.block_overdue_days and days >= policy.block_overdue_days:
             rules.blocks.append(_reason("overdue_block", **params))
         elif policy.partial_overdue_days and days >= policy.partial_overdue_days:
-            rules.partials.append(
-                _reason("overdue_partial", share=policy.partial_share_pct, **params)
-            )
+            rules.partials.append(_reason("overdue_partial", share=share, **params))
     block_from = policy.block_from_class
     if block_from in BLOCKABLE_CLASSES:
         debt_class = customer_debt_class(
-            status=customer.status,
-            doubtful_since=customer.doubtful_since,
-            oldest_overdue_due=oldest["due_date"] if oldest else None,
+            status=customer["status"],
+            doubtful_since=customer["doubtful_since"],
+            oldest_overdue_due=due,
             as_of=as_of,
             thresholds=class_thresholds(),
         )
         if DebtClass.ORDER.index(debt_class) >= DebtClass.ORDER.index(block_from):
             rules.blocks.append(_reason("class_block", **{"class": debt_class}))
 
-
-def _broken_promise(rules: _Rules, customer_id: int, policy, as_of: date) -> None:
-    if not policy.block_broken_promise_days:
-        return
-    since = as_of - timedelta(days=policy.block_broken_promise_days)
-    promise = (
-        Promise.objects.filter(customer_id=customer_id, status=PromiseStatus.BROKEN)
-        .filter(
-            Q(settled_on__gte=since, settled_on__lte=as_of)
-            | Q(settled_on__isnull=True, due_on__gte=since, due_on__lte=as_of)
-        )
-        .order_by(F("settled_on").desc(nulls_last=True), "-due_on", "-pk")
-        .values("amount", "due_on", "settled_on")
-        .first()
-    )
-    if promise is not None:
-        broken_on = promise["settled_on"] or promise["due_on"]
-        rules.blocks.append(
-            _reason(
-                "promise_broken",
-                date=broken_on.isoformat(),
-                amount=money_str(promise["amount"]),
-                due_on=promise["due_on"].isoformat(),
-            )
-        )
-
-
-def _rating(rules: _Rules, rating: str, policy) -> None:
-    if not rating:
-        return
-    if rating in policy.block_ratings:
-        rules.blocks.append(_reason("rating_block", rating=rating))
-    elif rating in policy.partial_ratings:
-        rules.partials.append(
-            _reason("rating_partial", rating=rating, share=policy.partial_share_pct)
-        )
-
-
-def _signals(rules: _Rules, customer_id: int, policy) -> None:
-    if not (policy.block_on_strong_signal or policy.partial_on_watch_signal):
-        return
-    live = Signal.objects.filter(customer_id=customer_id, status__in=LIVE_STATUSES).order_by(
-        "-detected_on", "-pk"
-    )
-    strong = watch = None
-    for row in live.values("pk", "kind", "severity", "detected_on")[:SIGNALS_READ]:
-        if row["severity"] == Severity.STRONG:
-            strong = strong or row
+    # A promise broken within the window: the latest settled one, else the latest unsettled.
+    if policy.block_broken_promise_days:
+        since = as_of - timedelta(days=policy.block_broken_promise_days)
+        broken = None
+        settled = _date(row["ps_settled"])
+        if settled is not None and settled >= since:
+            broken = (settled, row["ps_amount"], _date(row["ps_due"]))
         else:
-            watch = watch or row
-    if strong and policy.block_on_strong_signal:
+            due_on = _date(row["pu_due"])
+            if due_on is not None and due_on >= since:
+                broken = (due_on, row["pu_amount"], due_on)
+        if broken is not None:
+            rules.blocks.append(
+                _reason(
+                    "promise_broken",
+                    date=broken[0].isoformat(),
+                    amount=money_str(from_fen(broken[1])),
+                    due_on=broken[2].isoformat(),
+                )
+            )
+
+    rating = customer["rating"]
+    if rating:
+        if rating in policy.block_ratings:
+            rules.blocks.append(_reason("rating_block", rating=rating))
+        elif rating in policy.partial_ratings:
+            rules.partials.append(_reason("rating_partial", rating=rating, share=share))
+
+    if row["strong_id"] is not None and policy.block_on_strong_signal:
         rules.blocks.append(
             _reason(
                 "signal_strong",
-                signal=strong["pk"],
-                kind=strong["kind"],
-                date=strong["detected_on"].isoformat(),
+                signal=row["strong_id"],
+                kind=row["strong_kind"],
+                date=_date(row["strong_on"]).isoformat(),
             )
         )
-    if watch and policy.partial_on_watch_signal:
+    if row["watch_id"] is not None and policy.partial_on_watch_signal:
         rules.partials.append(
             _reason(
                 "signal_watch",
-                signal=watch["pk"],
-                kind=watch["kind"],
-                date=watch["detected_on"].isoformat(),
-                share=policy.partial_share_pct,
+                signal=row["watch_id"],
+                kind=row["watch_kind"],
+                date=_date(row["watch_on"]).isoformat(),
+                share=share,
             )
         )
 
+    # Reduce- and stop-supply measures a manager approved on the customer's open case.
+    if policy.honour_supply_measures:
+        for key, target, code in (
+            ("stop", rules.blocks, "supply_stopped"),
+            ("reduce", rules.partials, "supply_reduced"),
+        ):
+            if row[f"{key}_id"] is None:
+                continue
+            decided_at = _moment(row[f"{key}_at"])
+            params = {"approval": row[f"{key}_id"], "date": _day(decided_at) if decided_at else ""}
+            if code == "supply_reduced":
+                params = {"share": share, **params}
+            target.append(_reason(code, **params))
+    if not share:
+        rules.partials = []  # a share of 0 % switches the partial rules off
+    return rules
 
-def _supply_measures(rules: _Rules, customer_id: int, policy) -> None:
-    """Reduce- and stop-supply measures a manager approved on the customer's open case."""
-    if not policy.honour_supply_measures:
-        return
-    approved = (
-        ApprovalRequest.objects.filter(
-            customer_id=customer_id,
-            kind=ApprovalKind.MEASURE,
-            status=ApprovalStatus.APPROVED,
-            action__in=SUPPLY_MEASURES,
-            case__isnull=False,
-            case__closed_on__isnull=True,
-        )
-        .order_by("-decided_at", "-pk")
-        .values("pk", "action", "decided_at")
+
+# Columns of the stored decision (all but the id), and its INSERT, built once.
+_DECISION_FIELDS = [f for f in CreditDecision._meta.concrete_fields if not f.primary_key]
+_INSERT_SQL = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id".format(
+    table=CreditDecision._meta.db_table,
+    columns=", ".join(f.column for f in _DECISION_FIELDS),
+    values=", ".join(["%s"] * len(_DECISION_FIELDS)),
+)
+
+
+def _insert(cursor, decision: CreditDecision) -> None:
+    """Store ``decision`` with one INSERT, each value prepared by its model field."""
+    cursor.execute(
+        _INSERT_SQL,
+        [f.get_db_prep_save(f.pre_save(decision, True), connection) for f in _DECISION_FIELDS],
     )
-    seen = set()
-    for row in approved[:10]:
-        if row["action"] in seen:
-            continue
-        seen.add(row["action"])
-        params = {
-            "approval": row["pk"],
-            "date": _day(row["decided_at"]) if row["decided_at"] else "",
-        }
-        if row["action"] == Action.STOP_SUPPLY:
-            rules.blocks.append(_reason("supply_stopped", **params))
-        else:
-            rules.partials.append(
-                _reason("supply_reduced", share=policy.partial_share_pct, **params)
-            )
-
-
-def _release(decisions, now) -> int:
-    """Release ``decisions`` (locked, unreleased); what they took from an exception goes back
-    to it, since the order they were for is being decided again."""
-    for decision in decisions:
-        if decision.exception_id and decision.exception_used > ZERO:
-            CreditException.objects.filter(pk=decision.exception_id).update(
-                used=F("used") - Value(decision.exception_used, output_field=MoneyField())
-            )
-    return CreditDecision.objects.filter(pk__in=[d.pk for d in decisions]).update(released_at=now)
+    decision.pk = cursor.fetchone()[0]
+    decision._state.adding = False
+    decision._state.db = connection.alias
 
 
 @transaction.atomic
@@ -327,145 +504,152 @@ def credit_check(
 
     Reasons are ``{"code": …, "params": {…}}`` with JSON-safe figures (amounts as ``"1234.56"``,
     dates ISO) and there is always at least one: ``within_limit`` when nothing stood in the way.
+    Five statements at most, besides giving back to exceptions (see "The statements of one
+    check" above).
     """
     amount = _amount(amount)
     order_ref = (order_ref or "").strip()
-    if len(order_ref) > CreditDecision._meta.get_field("order_ref").max_length:
+    if len(order_ref) > ORDER_REF_MAX:
         raise invalid("order_ref", _("The order reference is too long."))
-    # Every writer of what this check reads takes this lock first (see the module docstring).
-    customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    policy = credit_policy()
-    now = timezone.now()
-    if order_ref:
-        earlier = list(
-            CreditDecision.objects.select_for_update().filter(
-                customer_id=customer.pk, order_ref=order_ref, released_at__isnull=True
+    ops = connection.ops
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        # Every writer of what this check reads takes this lock first (see the module docstring).
+        cursor.execute(_LOCK_SQL + for_update, {"c": customer.pk})
+        found = cursor.fetchone()
+        if found is None:
+            raise Customer.DoesNotExist("Customer matching query does not exist.")
+        locked = {
+            "credit_limit": from_fen(found[0]),
+            "first_deal_on": _date(found[1]),
+            "rating": found[2],
+            "status": found[3],
+            "doubtful_since": _date(found[4]),
+        }
+        now = timezone.now()
+        if order_ref:
+            # The order's earlier decisions are released; what they took from an exception goes
+            # back to it, since the order is being decided again.
+            cursor.execute(
+                _RELEASE_SQL,
+                {"now": ops.adapt_datetimefield_value(now), "c": customer.pk, "ref": order_ref},
             )
+            for exception_id, fen in cursor.fetchall():
+                if exception_id and fen and fen > 0:
+                    cursor.execute(_GIVE_BACK_SQL, {"fen": fen, "e": exception_id})
+
+        row = _read(cursor, customer.pk, as_of)
+        policy = _policy(row)
+        if policy is None:  # the policy row is missing: create it and read again
+            credit_policy()
+            row = _read(cursor, customer.pk, as_of)
+            policy = _policy(row)
+
+        ramp = ramp_limit(
+            granted=locked["credit_limit"],
+            first_deal_on=locked["first_deal_on"],
+            on_time_count=row["on_time_count"] or 0,
+            late_count=row["late_count"] or 0,
+            as_of=as_of,
+            policy=policy,
         )
-        if earlier:
-            _release(earlier, now)
-
-    counts = (
-        CreditProfile.objects.filter(customer_id=customer.pk)
-        .values("on_time_count", "late_count")
-        .first()
-    ) or {"on_time_count": 0, "late_count": 0}
-    ramp = ramp_limit(
-        granted=customer.credit_limit,
-        first_deal_on=customer.first_deal_on,
-        on_time_count=counts["on_time_count"],
-        late_count=counts["late_count"],
-        as_of=as_of,
-        policy=policy,
-    )
-    limit = ramp.limit
-    owed = exposure(customer_id=customer.pk, as_of=as_of)
-
-    rules = _Rules()
-    _hold(rules, customer.pk)
-    if limit <= ZERO:
-        rules.blocks.append(_reason("no_limit", limit=money_str(limit)))
-    _overdue(rules, customer, policy, as_of)
-    _broken_promise(rules, customer.pk, policy, as_of)
-    _rating(rules, customer.rating, policy)
-    _signals(rules, customer.pk, policy)
-    _supply_measures(rules, customer.pk, policy)
-    if not policy.partial_share_pct:
-        rules.partials = []  # a share of 0 % switches the partial rules off
-
-    headroom = max(ZERO, limit - owed)
-    limit_reasons = []
-    figures = {
-        "exposure": money_str(owed),
-        "amount": money_str(amount),
-        "limit": money_str(limit),
-        "headroom": money_str(headroom),
-    }
-    if limit > ZERO and owed + amount > limit:
-        limit_reasons.append(
-            _reason("over_limit", over_by=money_str(owed + amount - limit), **figures)
+        limit = ramp.limit
+        owed = (
+            (from_fen(row["outstanding"]) or ZERO)
+            - (from_fen(row["unapplied"]) or ZERO)
+            + (from_fen(row["reserved"]) or ZERO)
         )
-        if ramp.in_ramp and limit < customer.credit_limit:
+        rules = _rules(row, locked, policy, as_of, limit)
+
+        headroom = max(ZERO, limit - owed)
+        limit_reasons = []
+        figures = {
+            "exposure": money_str(owed),
+            "amount": money_str(amount),
+            "limit": money_str(limit),
+            "headroom": money_str(headroom),
+        }
+        if limit > ZERO and owed + amount > limit:
             limit_reasons.append(
-                _reason(
-                    "ramp_limit",
-                    limit=money_str(limit),
-                    granted=money_str(customer.credit_limit),
-                    step=ramp.step,
-                    paid_to_next_step=ramp.paid_to_next_step,
+                _reason("over_limit", over_by=money_str(owed + amount - limit), **figures)
+            )
+            granted = locked["credit_limit"] or ZERO
+            if ramp.in_ramp and limit < granted:
+                limit_reasons.append(
+                    _reason(
+                        "ramp_limit",
+                        limit=money_str(limit),
+                        granted=money_str(granted),
+                        step=ramp.step,
+                        paid_to_next_step=ramp.paid_to_next_step,
+                    )
                 )
-            )
 
-    if rules.blocks:
-        allowed = ZERO
-    elif rules.partials:
-        allowed = min(quantize(amount * policy.partial_share_pct / Decimal(100)), headroom)
-    else:
-        allowed = min(amount, headroom)
-    reasons = rules.blocks + rules.partials + limit_reasons
-    if not reasons:
-        reasons.append(_reason("within_limit", **figures))
+        if rules.blocks:
+            allowed = ZERO
+        elif rules.partials:
+            allowed = min(quantize(amount * policy.partial_share_pct / Decimal(100)), headroom)
+        else:
+            allowed = min(amount, headroom)
+        reasons = rules.blocks + rules.partials + limit_reasons
+        if not reasons:
+            reasons.append(_reason("within_limit", **figures))
 
-    exception, taken = None, ZERO
-    if allowed < amount and not rules.hold:
-        exception = (
-            CreditException.objects.select_for_update(of=("self",))
-            .select_related("granted_by")
-            .filter(
-                customer_id=customer.pk,
-                revoked_at__isnull=True,
-                valid_from__lte=as_of,
-                valid_until__gte=as_of,
-                used__lt=F("amount"),
-            )
-            .order_by("valid_until", "pk")
-            .first()
+        exception_id, taken = None, ZERO
+        if allowed < amount and not rules.hold and row["exception_id"] is not None:
+            # Something is left for the exception to lift: lock it, then take from it.
+            exception_id = row["exception_id"]
+            cursor.execute(_EXCEPTION_SQL + for_update, {"e": exception_id})
+            fen_amount, fen_used, until, first, last, username = cursor.fetchone()
+            exc_amount, exc_used = from_fen(fen_amount), from_fen(fen_used)
+            taken = min(amount - allowed, exc_amount - exc_used)
+            if taken > ZERO:
+                cursor.execute(_EXCEPTION_TAKE_SQL, {"e": exception_id, "fen": to_fen(taken)})
+                exc_used += taken
+                allowed += taken
+                reasons.append(
+                    _reason(
+                        "exception_used",
+                        exception=exception_id,
+                        granted_by=_person(first, last, username),
+                        until=_date(until).isoformat(),
+                        amount=money_str(taken),
+                        used=money_str(exc_used),
+                        remaining=money_str(exc_amount - exc_used),
+                    )
+                )
+            else:
+                exception_id, taken = None, ZERO
+
+        if allowed == amount:
+            outcome = Decision.ALLOW
+        elif allowed > ZERO:
+            outcome = Decision.PARTIAL
+        else:
+            outcome = Decision.BLOCK
+        reserved_until = None
+        if allowed > ZERO and policy.reservation_days:
+            reserved_until = as_of + timedelta(days=policy.reservation_days)
+        decision = CreditDecision(
+            customer_id=customer.pk,
+            order_ref=order_ref,
+            amount=amount,
+            decision=outcome,
+            allowed_amount=allowed,
+            reasons=reasons,
+            exposure=owed,
+            credit_limit=limit,
+            exception_id=exception_id,
+            exception_used=taken,
+            as_of=as_of,
+            asked_by=actor if getattr(actor, "pk", None) else None,
+            reserved_until=reserved_until,
         )
-        if exception is not None:
-            taken = min(amount - allowed, exception.amount - exception.used)
-            exception.used += taken
-            exception.save(update_fields=["used"])
-            allowed += taken
-            reasons.append(
-                _reason(
-                    "exception_used",
-                    exception=exception.pk,
-                    granted_by=str(exception.granted_by),
-                    until=exception.valid_until.isoformat(),
-                    amount=money_str(taken),
-                    used=money_str(exception.used),
-                    remaining=money_str(exception.amount - exception.used),
-                )
-            )
-
-    if allowed == amount:
-        outcome = Decision.ALLOW
-    elif allowed > ZERO:
-        outcome = Decision.PARTIAL
-    else:
-        outcome = Decision.BLOCK
-    reserved_until = None
-    if allowed > ZERO and policy.reservation_days:
-        reserved_until = as_of + timedelta(days=policy.reservation_days)
-    decision = CreditDecision(
-        customer=customer,
-        order_ref=order_ref,
-        amount=amount,
-        decision=outcome,
-        allowed_amount=allowed,
-        reasons=reasons,
-        exposure=owed,
-        credit_limit=limit,
-        exception=exception if taken > ZERO else None,
-        exception_used=taken,
-        as_of=as_of,
-        asked_by=actor if getattr(actor, "pk", None) else None,
-        reserved_until=reserved_until,
-    )
-    # Foreign keys are the locked customer and rows just read; validating them would cost a
-    # query each on the order path. The CHECK constraints guard the amounts.
-    decision.clean_fields(exclude=["customer", "exception", "asked_by"])
-    decision.save(force_insert=True)
+        # The customer, the exception and the amounts were checked above; the CHECK
+        # constraints guard the stored amounts.
+        _insert(cursor, decision)
+    if isinstance(customer, Customer):
+        decision.customer = customer
     return decision
 
 

@@ -52,19 +52,10 @@ from .dunning_schemas import (
     TasksPage,
 )
 from .errors import ApiError, not_found
-from .schemas import Date, ErrorOut, Text
+from .schemas import READ_ERRORS, WRITE_ERRORS, Date, Text
 
 router = Router()
 
-READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 # "rep=*" asks for every rep one may see; a username never contains "*".
 EVERY_REP = "*"
 

@@ -208,6 +208,18 @@ class ErrorOut(Schema):
     detail: list[ErrorItem]
 
 
+# Error answers an endpoint documents: reads may also be refused (403) by the dunning and risk
+# routers; every write may answer any of these.
+READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
 # --- Customers --------------------------------------------------------------------------------
 
 

@@ -104,7 +104,8 @@ class CustomerForm(forms.ModelForm):
             "distance_km",
             "credit_limit",
             "payment_terms_days",
-            "rating",
+            # The rating is computed by the daily run from how the customer pays; a hand-set
+            # rating needs a reason and goes through the credit terms form (huikuan.risk).
             "first_deal_on",
         ]
         widgets = {"first_deal_on": date_input()}

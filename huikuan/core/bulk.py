@@ -59,3 +59,33 @@ def insert_rows(model, objects: list, *, conflict: str | None = None, update=())
                 f"INSERT INTO {table} ({columns}) VALUES ({marks}){on_conflict}",
                 list(_prepared(model, objects, fields)),
             )
+
+
+def insert_values(model, field_names: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT plain ``rows`` of Python values (ints, dates, strings — one per name in
+    ``field_names``) as new rows of ``model``: for rows known not to exist yet, where building a
+    model instance per row would cost more than writing it. PostgreSQL copies them straight into
+    the table."""
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in rows:
+                    copy.write_row(values)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                [
+                    tuple(
+                        f.get_db_prep_save(value, connection=connection)
+                        for f, value in zip(fields, values, strict=True)
+                    )
+                    for values in rows
+                ],
+            )

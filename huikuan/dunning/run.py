@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
-from huikuan.core.bulk import insert_rows
+from huikuan.core.bulk import insert_rows, insert_values
 from huikuan.core.money import from_fen
 from huikuan.customers.models import Customer
 from huikuan.ledger.classes import DISTRESSED_STATUSES, DebtClass, class_thresholds
@@ -306,7 +306,8 @@ class _Run:
     def ladder(self) -> None:
         """Climb the ladder and decide, per customer, the day's one contact (or approval)."""
         thresholds = class_thresholds()
-        states: list[ReceivableDunning] = []
+        states: list[ReceivableDunning] = []  # receivables that had a level: updated
+        first_levels: list[tuple] = []  # receivables getting their first level: plain inserts
         self.decisions: list[_Decision] = []
         for customer_id, items in self.items_by_customer.items():
             owner_id, is_government, status, doubtful_since = self.customers[customer_id]
@@ -324,15 +325,18 @@ class _Run:
                         target = bumped
                 if target is None or target.number <= item.level:
                     continue
-                item.level = target.number
-                states.append(
-                    ReceivableDunning(
-                        receivable_id=item.pk,
-                        customer_id=customer_id,
-                        level=target.number,
-                        level_on=self.as_of,
+                if item.level == NO_LEVEL:
+                    first_levels.append((item.pk, customer_id, target.number, self.as_of))
+                else:
+                    states.append(
+                        ReceivableDunning(
+                            receivable_id=item.pk,
+                            customer_id=customer_id,
+                            level=target.number,
+                            level_on=self.as_of,
+                        )
                     )
-                )
+                item.level = target.number
                 if target.days < 0:
                     decision.reminded.append(item)
                 else:
@@ -347,6 +351,9 @@ class _Run:
             self.decisions.append(decision)
         insert_rows(
             ReceivableDunning, states, conflict="receivable_id", update=("level", "level_on")
+        )
+        insert_values(
+            ReceivableDunning, ("receivable", "customer", "level", "level_on"), first_levels
         )
         self.progress("ladder")
 

@@ -6,7 +6,9 @@ each field exactly as the ORM would (``get_db_prep_save``), so money is still in
 Only for plain columns: models with JSON fields or database defaults need ``bulk_create``.
 """
 
-from django.db import connection
+import json
+
+from django.db import connection, models
 
 
 def _prepared(model, objects, fields):
@@ -62,10 +64,10 @@ def insert_rows(model, objects: list, *, conflict: str | None = None, update=())
 
 
 def insert_values(model, field_names: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT plain ``rows`` of Python values (ints, dates, strings — one per name in
-    ``field_names``) as new rows of ``model``: for rows known not to exist yet, where building a
-    model instance per row would cost more than writing it. PostgreSQL copies them straight into
-    the table."""
+    """INSERT plain ``rows`` of Python values (ints, dates, strings, JSON-able dicts — one per
+    name in ``field_names``) as new rows of ``model``: for rows known not to exist yet, where
+    building a model instance per row would cost more than writing it. PostgreSQL copies them
+    straight into the table."""
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in field_names]
@@ -74,8 +76,15 @@ def insert_values(model, field_names: tuple[str, ...], rows: list[tuple]) -> Non
     columns = ", ".join(quote(f.column) for f in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # COPY takes JSON as its text; every other value goes as it is.
+            json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for values in rows:
+                    if json_at:
+                        values = list(values)
+                        for i in json_at:
+                            if values[i] is not None:
+                                values[i] = json.dumps(values[i], cls=fields[i].encoder)
                     copy.write_row(values)
         else:
             marks = ", ".join(["%s"] * len(fields))

@@ -43,9 +43,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from huikuan.audit.models import AuditEntry
-from huikuan.core.bulk import insert_rows
+from huikuan.core.bulk import insert_rows, insert_values
 from huikuan.core.money import ZERO, to_decimal
 from huikuan.customers.models import Customer
 from huikuan.ledger.models import Allocation, Receivable
@@ -360,6 +361,7 @@ def ratings_recompute(*, as_of: date, customer_ids=None) -> int:
         return 0
 
     rows = []
+    new_profiles: list[tuple] = []  # customers rated for the first time: plain inserts
     wanted: dict[int, str] = {}
     nothing = Behaviour(None, None, 0, 0)
     for cid in scope:
@@ -374,7 +376,11 @@ def ratings_recompute(*, as_of: date, customer_ids=None) -> int:
             behaviour.on_time_count,
             behaviour.late_count,
         )
-        override, *before = stored.get(cid, ("", None))
+        if cid not in stored:
+            new_profiles.append((cid, "", "", as_of, *figures))
+            wanted[cid] = computed
+            continue
+        override, *before = stored[cid]
         wanted[cid] = override or computed
         if tuple(before) != figures:
             # Plain rows for insert_rows, which reads each field's value by its name: building
@@ -389,27 +395,49 @@ def ratings_recompute(*, as_of: date, customer_ids=None) -> int:
                 )
             )
     insert_rows(CreditProfile, rows, conflict="customer_id", update=PROFILE_COMPUTED)
+    insert_values(
+        CreditProfile,
+        ("customer", "rating_override", "override_reason", "computed_on", *PROFILE_COMPUTED[:-1]),
+        new_profiles,
+    )
     # Profiles whose figures did not change were computed today all the same.
     profiles.exclude(computed_on=as_of).update(computed_on=as_of)
 
-    changes = []
+    changes: list[tuple] = []  # audit lines, as plain rows: the first run writes 100,000
+    now = timezone.now()
     by_rating: dict[str, list[int]] = defaultdict(list)
     for cid, code, name, rating in customers.values_list("pk", "code", "name", "rating"):
         if cid in wanted and wanted[cid] != rating:
             by_rating[wanted[cid]].append(cid)
             changes.append(
-                AuditEntry(
-                    actor=None,
-                    action="rating_changed",
-                    object_type=Customer._meta.label_lower,
-                    object_id=str(cid),
-                    object_repr=f"{name} ({code})"[:200],
-                    before={"rating": rating},
-                    after={"rating": wanted[cid], "as_of": as_of.isoformat()},
+                (
+                    now,
+                    None,
+                    "rating_changed",
+                    Customer._meta.label_lower,
+                    str(cid),
+                    f"{name} ({code})"[:200],
+                    {"rating": rating},
+                    {"rating": wanted[cid], "as_of": as_of.isoformat()},
+                    "",
                 )
             )
     for rating, changed in by_rating.items():
         for start in range(0, len(changed), BATCH):
             Customer.objects.filter(pk__in=changed[start : start + BATCH]).update(rating=rating)
-    AuditEntry.objects.bulk_create(changes, batch_size=BATCH // 4)
+    insert_values(
+        AuditEntry,
+        (
+            "at",
+            "actor",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "before",
+            "after",
+            "note",
+        ),
+        changes,
+    )
     return len(changes)

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from huikuan.core.dates import business_today
 from huikuan.customers.forms import add_service_errors
 from huikuan.customers.selectors import customers_visible_to
-from huikuan.org.models import Role
 from huikuan.web.access import get_customer_for_user
 from huikuan.web.decorators import forbidden, role_required, user_has_role
 from huikuan.web.templatetags.money import money
@@ -41,8 +40,11 @@ from .forms import (
 )
 from .models import LIVE_STATUSES, CreditException, CreditHold, Signal, SignalStatus
 
-GRANTERS = (Role.MANAGER, Role.ADMIN)  # credit exceptions
-HOLDERS = (Role.MANAGER, Role.FINANCE, Role.ADMIN)  # holds, credit terms, handling signals
+# Who may do what is the services' rule; the views only gate their pages with the same sets.
+GRANTERS = tuple(services.EXCEPTION_ROLES)
+HOLDERS = tuple(services.HOLD_ROLES)
+TERMS_EDITORS = tuple(services.PROFILE_ROLES)
+SIGNAL_HANDLERS = tuple(signal_services.HANDLERS)
 PAGE_SIZE = 50
 
 
@@ -82,10 +84,10 @@ def credit_panel(user, customer, *, as_of) -> dict:
     return {
         "credit": selectors.credit_summary(customer=customer, as_of=as_of),
         "check_form": CreditCheckForm(),
-        "can_grant": user_has_role(user, *GRANTERS),
-        "can_hold": user_has_role(user, *HOLDERS),
-        "can_edit_terms": user_has_role(user, *HOLDERS),
-        "can_handle_signals": user_has_role(user, *HOLDERS),
+        "can_grant": services.can_grant_exception(user, customer),
+        "can_hold": services.can_hold(user, customer),
+        "can_edit_terms": services.can_set_credit_profile(user, customer),
+        "can_handle_signals": user_has_role(user, *SIGNAL_HANDLERS),
     }
 
 
@@ -218,7 +220,7 @@ def hold_release(request, pk):
     return render(request, "risk/hold_release.html", context)
 
 
-@role_required(*HOLDERS)
+@role_required(*TERMS_EDITORS)
 def terms_edit(request, customer_pk):
     customer = get_customer_for_user(request.user, customer_pk)
     profile = getattr(customer, "credit_profile", None)
@@ -280,7 +282,7 @@ def _signals_page(request, *, bound=None, status_code=200):
         request.user, status=form.status_filter(), kind=form.kind_filter()
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_handle = user_has_role(request.user, *HOLDERS)
+    can_handle = user_has_role(request.user, *SIGNAL_HANDLERS)
     signals = []
     for signal in page:
         handle_form = None
@@ -305,7 +307,7 @@ def signal_list(request):
     return _signals_page(request)
 
 
-@role_required(*HOLDERS)
+@role_required(*SIGNAL_HANDLERS)
 @require_POST
 def signal_handle(request, pk):
     signal = _get_signal_for_user(request.user, pk)

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from huikuan.core.bulk import insert_rows, insert_values
 from huikuan.core.money import from_fen
 from huikuan.customers.models import Customer
-from huikuan.ledger.classes import DISTRESSED_STATUSES, DebtClass, class_thresholds
+from huikuan.ledger.classes import class_thresholds, debt_class_for
 from huikuan.ledger.models import Payment, PaymentKind, Receivable
 
 from . import defaults
@@ -575,22 +575,14 @@ def _existing(model, keys: list[str]) -> dict[str, object]:
 def _debt_class(
     overdue: list[_Item], status: str, as_of: date, thresholds, doubtful_since: date | None = None
 ) -> str:
-    """The customer's class by its oldest overdue item — the rule of ``ledger.classes``,
-    including 准呆账 at least while a strong warning signal is live (``doubtful_since``)."""
-    if not overdue:
-        return DebtClass.CURRENT
-    days = max((as_of - item.due_date).days for item in overdue)
-    if status in DISTRESSED_STATUSES and days >= thresholds.overdue_from:
-        return DebtClass.BAD
-    if days >= thresholds.bad_from:
-        return DebtClass.BAD
-    if days >= thresholds.doubtful_from:
-        return DebtClass.DOUBTFUL
-    if days >= thresholds.overdue_from:
-        if doubtful_since is not None and doubtful_since <= as_of:
-            return DebtClass.DOUBTFUL
-        return DebtClass.OVERDUE
-    return DebtClass.CURRENT
+    """The customer's class by its oldest overdue item (``ledger.classes.debt_class_for``)."""
+    return debt_class_for(
+        days_overdue=max(((as_of - item.due_date).days for item in overdue), default=None),
+        status=status,
+        doubtful_since=doubtful_since,
+        as_of=as_of,
+        thresholds=thresholds,
+    )
 
 
 def dunning_run(*, as_of: date, progress: Callable[[str], None] | None = None) -> RunResult:

@@ -51,3 +51,26 @@ def class_thresholds() -> ClassThresholds:
     if not 1 <= t.overdue_from < t.doubtful_from < t.bad_from:
         raise ValueError("class thresholds must satisfy 1 <= overdue < doubtful < bad days")
     return t
+
+
+def debt_class_for(
+    *, days_overdue: int | None, status: str, doubtful_since, as_of, thresholds: ClassThresholds
+) -> str:
+    """The class of one customer's overdue money on ``as_of``, from how many days its oldest open
+    overdue item is past due (``None``: nothing overdue) — the rule the list and report queries
+    apply in SQL, for code that already holds the facts in Python.
+
+    Under ``overdue_from`` days → 未收款; an insolvent or vanished customer, or ``bad_from`` days →
+    呆账; ``doubtful_from`` days → 准呆账; overdue money of a customer with a live strong warning
+    signal since a day on or before ``as_of`` (``Customer.doubtful_since``) → 准呆账; otherwise
+    催收款.
+    """
+    if days_overdue is None or days_overdue < thresholds.overdue_from:
+        return DebtClass.CURRENT
+    if status in DISTRESSED_STATUSES or days_overdue >= thresholds.bad_from:
+        return DebtClass.BAD
+    if days_overdue >= thresholds.doubtful_from:
+        return DebtClass.DOUBTFUL
+    if doubtful_since is not None and doubtful_since <= as_of:
+        return DebtClass.DOUBTFUL
+    return DebtClass.OVERDUE

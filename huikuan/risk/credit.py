@@ -61,7 +61,7 @@ from huikuan.dunning.models import (
     ApprovalStatus,
     PromiseStatus,
 )
-from huikuan.ledger.classes import DISTRESSED_STATUSES, ClassThresholds, DebtClass, class_thresholds
+from huikuan.ledger.classes import ClassThresholds, DebtClass, class_thresholds, debt_class_for
 from huikuan.ledger.selectors import customer_balance
 
 from .models import (
@@ -107,26 +107,14 @@ def customer_debt_class(
     thresholds: ClassThresholds,
 ) -> str:
     """The class (货款五类) of one customer's overdue money on ``as_of``, from the due date of its
-    oldest open overdue receivable — the rule of ``huikuan.ledger.classes`` (and of
-    ``ledger.selectors.customers_with_balances``) for a single customer:
-
-    nothing overdue ``overdue_from`` days → ``current``; an insolvent or vanished customer →
-    ``bad``; ``bad_from`` days → ``bad``; ``doubtful_from`` days → ``doubtful``; overdue money of a
-    customer with a live strong warning signal since a day on or before ``as_of``
-    (``Customer.doubtful_since``) → at least ``doubtful``; otherwise ``overdue``.
-    """
-    if oldest_overdue_due is None:
-        return DebtClass.CURRENT
-    days = (as_of - oldest_overdue_due).days
-    if days < thresholds.overdue_from:
-        return DebtClass.CURRENT
-    if status in DISTRESSED_STATUSES or days >= thresholds.bad_from:
-        return DebtClass.BAD
-    if days >= thresholds.doubtful_from:
-        return DebtClass.DOUBTFUL
-    if doubtful_since is not None and doubtful_since <= as_of:
-        return DebtClass.DOUBTFUL
-    return DebtClass.OVERDUE
+    oldest open overdue receivable (``ledger.classes.debt_class_for``)."""
+    return debt_class_for(
+        days_overdue=None if oldest_overdue_due is None else (as_of - oldest_overdue_due).days,
+        status=status,
+        doubtful_since=doubtful_since,
+        as_of=as_of,
+        thresholds=thresholds,
+    )
 
 
 def _reason(code: str, **params) -> dict:

@@ -14,14 +14,14 @@ from ninja import Schema
 from pydantic import Field
 
 from huikuan.risk.credit import reason_text
-from huikuan.risk.models import COMPUTED_KINDS, Decision, Rating, Severity, SignalKind
+from huikuan.risk.models import RECORDED_KINDS, Decision, Rating, Severity, SignalKind
 
 from .schemas import Amount, Date, Money, RequestBody, Text
 
 DecisionChoice = Literal[tuple(Decision.values)]
 SignalKindChoice = Literal[tuple(SignalKind.values)]
 # The kinds a person records; the others are computed by the daily run.
-RecordedKindChoice = Literal[tuple(k for k in SignalKind.values if k not in COMPUTED_KINDS)]
+RecordedKindChoice = Literal[tuple(kind.value for kind in RECORDED_KINDS)]
 SeverityChoice = Literal[tuple(Severity.values)]
 HandleChoice = Literal["confirmed", "dismissed", "resolved"]
 # "live": open or confirmed, the signals that still count against the customer.

@@ -9,7 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from huikuan.customers.forms import AmountField, date_input
 
-from .models import COMPUTED_KINDS, Decision, Rating, Severity, SignalKind, SignalStatus
+from .models import RECORDED_KINDS, Decision, Rating, Severity, SignalKind, SignalStatus
 from .selectors import LIVE
 
 TEXTAREA = {"rows": 3}
@@ -76,15 +76,13 @@ class CreditTermsForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(TEXTAREA))
 
 
-RECORDED_KINDS = [
-    (value, label) for value, label in SignalKind.choices if value not in COMPUTED_KINDS
-]
+RECORDED_KIND_CHOICES = [(kind.value, kind.label) for kind in RECORDED_KINDS]
 
 
 class SignalRecordForm(forms.Form):
     """A warning sign a person saw; the severity defaults to the kind's."""
 
-    kind = forms.ChoiceField(label=_("What was seen"), choices=RECORDED_KINDS)
+    kind = forms.ChoiceField(label=_("What was seen"), choices=RECORDED_KIND_CHOICES)
     severity = forms.ChoiceField(
         label=_("Severity"),
         required=False,

@@ -330,6 +330,8 @@ COMPUTED_KINDS = (
     SignalKind.DELAY_REQUESTS,
     SignalKind.CONTACT_LEFT,
 )
+# What the recording form and the API offer people; the others come from the daily run.
+RECORDED_KINDS = tuple(kind for kind in SignalKind if kind not in COMPUTED_KINDS)
 
 
 class Severity(models.TextChoices):

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "huikuan.ledger",
     "huikuan.dunning",
     "huikuan.risk",
+    "huikuan.documents",
+    "huikuan.notifications",
     "huikuan.reports",
     "huikuan.api",
     "huikuan.demo",
@@ -181,3 +183,30 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("HUIKUAN_LOG_LEVEL", "WARNING")},
 }
+
+# --- Messages -----------------------------------------------------------------------------------
+# Outgoing email (huikuan/notifications/channels/email.py). With no host, nothing goes out: each
+# email is written as an .eml file under VAR_DIR/mail-drop/ and counted as sent (the demo).
+HUIKUAN_EMAIL_HOST = env_str("HUIKUAN_EMAIL_HOST")
+HUIKUAN_EMAIL_PORT = int(env_str("HUIKUAN_EMAIL_PORT", "25"))
+HUIKUAN_EMAIL_USER = env_str("HUIKUAN_EMAIL_USER")
+HUIKUAN_EMAIL_PASSWORD = env_str("HUIKUAN_EMAIL_PASSWORD")
+# none | starttls | ssl
+HUIKUAN_EMAIL_SECURITY = env_str("HUIKUAN_EMAIL_SECURITY", "none").lower()
+HUIKUAN_EMAIL_FROM = env_str("HUIKUAN_EMAIL_FROM", "回款 Huikuan <ar@localhost>")
+HUIKUAN_EMAIL_TIMEOUT = float(env_str("HUIKUAN_EMAIL_TIMEOUT", "20"))
+# Text messages: a dotted path to an SmsProvider class. The default writes each text to a file
+# under VAR_DIR/sms-drop/; HttpJsonProvider posts to HUIKUAN_SMS_URL with HUIKUAN_SMS_TOKEN.
+HUIKUAN_SMS_PROVIDER = env_str(
+    "HUIKUAN_SMS_PROVIDER", "huikuan.notifications.channels.sms.DropProvider"
+)
+HUIKUAN_SMS_URL = env_str("HUIKUAN_SMS_URL")
+HUIKUAN_SMS_TOKEN = env_str("HUIKUAN_SMS_TOKEN")
+# WeCom / DingTalk group robots and the SMS HTTP provider: seconds to wait for an answer.
+HUIKUAN_WEBHOOK_TIMEOUT = float(env_str("HUIKUAN_WEBHOOK_TIMEOUT", "10"))
+# The outbox worker: how long a claimed message stays its own, how many tries before giving up,
+# and the wait before the first retry (doubling each attempt, at most an hour).
+HUIKUAN_OUTBOX_LEASE_SECONDS = float(env_str("HUIKUAN_OUTBOX_LEASE_SECONDS", "120"))
+HUIKUAN_OUTBOX_MAX_ATTEMPTS = int(env_str("HUIKUAN_OUTBOX_MAX_ATTEMPTS", "8"))
+HUIKUAN_OUTBOX_BACKOFF_SECONDS = int(env_str("HUIKUAN_OUTBOX_BACKOFF_SECONDS", "60"))
+HUIKUAN_OUTBOX_BACKOFF_MAX_SECONDS = 3600

@@ -14,8 +14,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
 
 from .helpers import Sales
 
@@ -126,33 +124,5 @@ def open_page(browser, live_server, request):
 
 
 @pytest.fixture
-def flushable_ledger(transactional_db):
-    """Let the live-server tests' database be emptied afterwards on SQLite too.
-
-    Tests with a live server commit their data, and pytest-django empties the database after
-    each with ``flush``. On SQLite that is a DELETE per table, which the append-only triggers on
-    ledger tables refuse (on PostgreSQL it is a TRUNCATE, which row triggers never see). So, just
-    before that, this empties the database itself with the triggers lifted for the moment, and
-    puts the very same triggers back."""
-    yield
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND sql LIKE %s",
-            ["%append-only%"],
-        )
-        triggers = cursor.fetchall()
-        for name, _sql in triggers:
-            cursor.execute(f'DROP TRIGGER "{name}"')
-    try:
-        call_command("flush", interactive=False, verbosity=0)
-    finally:
-        with connection.cursor() as cursor:
-            for _name, sql in triggers:
-                cursor.execute(sql)
-
-
-@pytest.fixture
-def sales(flushable_ledger) -> Sales:
+def sales(flushable_db) -> Sales:
     return Sales()

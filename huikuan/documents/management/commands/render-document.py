@@ -1,0 +1,3 @@
+"""`huikuan render-document` is the documented spelling of `huikuan render_document`."""
+
+from .render_document import Command  # noqa: F401

@@ -16,6 +16,8 @@ urlpatterns = [
     path("ledger/", include("huikuan.ledger.urls")),
     path("reports/", include("huikuan.reports.urls")),
     path("risk/", include("huikuan.risk.urls")),
+    path("documents/", include("huikuan.documents.urls")),
+    path("", include("huikuan.notifications.urls")),
     path("", include("huikuan.dunning.urls")),
     path("", include("huikuan.web.urls")),
 ]

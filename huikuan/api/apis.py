@@ -32,6 +32,7 @@ from . import errors
 from .auth import BearerToken, require_ledger_role
 from .dunning_apis import router as dunning_router
 from .errors import not_found
+from .notifications_apis import router as notifications_router
 from .risk_apis import add_customer_paths
 from .risk_apis import router as risk_router
 from .schemas import (
@@ -448,6 +449,10 @@ api.add_router("", dunning_router)
 # --- Credit control (the credit check, decisions, profiles, holds, exceptions, signals) -------
 
 api.add_router("", risk_router)
+
+# --- Letters and messages (documents, confirmations, the outbox, alerts) ----------------------
+
+api.add_router("", notifications_router)
 
 # --- Anything else ----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ after that (403), and each endpoint calls one service or selector of ``huikuan.d
 """
 
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
@@ -25,6 +26,7 @@ from huikuan.dunning.models import (
     Task,
 )
 from huikuan.ledger.models import Receivable
+from huikuan.notifications.digest import day_messages_enqueue
 from huikuan.org.models import Role, User
 from huikuan.risk.daily import run_daily
 
@@ -446,9 +448,16 @@ def approval_reject(request, id: int, payload: DecisionIn = None):
 @router.post("/daily-run", response={200: DailyRunOut, **WRITE_ERRORS}, tags=["daily run"])
 def daily_run(request, as_of: Date = None):
     """Run the day's work for ``as_of`` (default today; administrators only): ratings and
-    warning signals, then collection work; answer what it did. A date already run changes
+    warning signals, then collection work, then the group robots' digest and alert messages
+    into the outbox; answer what it did. A date already run changes
     nothing and answers zeros with ``already_done`` true."""
     if not (request.auth.is_superuser or request.auth.role == Role.ADMIN):
         raise _forbidden(_("Only administrators may start the daily run."))
     result = run_daily(as_of=as_of or business_today())
-    return {"as_of": result.as_of, "already_done": result.already_done, **result.counts()}
+    queued = day_messages_enqueue(as_of=result.as_of, now=timezone.now())
+    return {
+        "as_of": result.as_of,
+        "already_done": result.already_done,
+        **result.counts(),
+        "messages_queued": queued,
+    }

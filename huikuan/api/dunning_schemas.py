@@ -389,3 +389,6 @@ class DailyRunOut(Schema):
     tasks_cancelled: int
     ratings_changed: int = Field(description="Customers whose rating changed.")
     signals_raised: int = Field(description="Early-warning signals the run raised.")
+    messages_queued: int = Field(
+        description="Digest and alert messages queued for the group robots (WeCom, DingTalk)."
+    )

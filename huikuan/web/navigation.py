@@ -29,6 +29,9 @@ NAV_ITEMS = (
     NavItem("contract_checks", _("Contract checks"), "/contracts/checks/"),
     NavItem("approvals", _("Approvals"), "/approvals/", (Role.MANAGER, Role.ADMIN)),
     NavItem("risk", _("Credit risk"), "/risk/"),
+    NavItem("messages", _("Outbox"), "/messages/"),
+    NavItem("confirmations", _("Confirmations"), "/documents/confirmations/"),
+    NavItem("templates", _("Templates"), "/documents/templates/", (Role.FINANCE, Role.ADMIN)),
     NavItem("playbook", _("Playbook"), "/playbook/"),
     NavItem("admin", _("Admin"), "/admin/", (Role.ADMIN,)),
 )

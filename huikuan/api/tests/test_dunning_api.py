@@ -508,7 +508,7 @@ def test_the_daily_run_answers_its_counts_and_a_second_call_does_nothing(books, 
 def test_the_answer_carries_every_count_of_the_run(books, admin_api):
     body = admin_api.post("daily-run?as_of=2026-03-02").json()
     counts = {*RunResult(as_of=DAY).counts(), *RiskRunResult(as_of=DAY).counts()}
-    assert set(body) == {"as_of", "already_done", *counts}
+    assert set(body) == {"as_of", "already_done", "messages_queued", *counts}
     assert {"ratings_changed", "signals_raised"} <= counts
 
 

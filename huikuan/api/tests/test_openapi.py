@@ -49,6 +49,19 @@ EXPECTED = {
     ("/api/v1/signals", "get"),
     ("/api/v1/signals", "post"),
     ("/api/v1/signals/{id}/handle", "post"),
+    ("/api/v1/documents", "post"),
+    ("/api/v1/documents/{number}", "get"),
+    ("/api/v1/documents/{number}.pdf", "get"),
+    ("/api/v1/documents/{number}/sent", "post"),
+    ("/api/v1/confirmations", "get"),
+    ("/api/v1/confirmations/{number}/reply", "post"),
+    ("/api/v1/messages", "get"),
+    ("/api/v1/messages", "post"),
+    ("/api/v1/messages/{id}", "get"),
+    ("/api/v1/messages/{id}/requeue", "post"),
+    ("/api/v1/messages/{id}/cancel", "post"),
+    ("/api/v1/messages/{id}/bounce", "post"),
+    ("/api/v1/alerts", "get"),
 }
 
 

@@ -1,15 +1,18 @@
 """`huikuan daily`: the day's run — ratings and warning signals (``huikuan.risk.daily``), then
-collection work (``huikuan.dunning.run``)."""
+collection work (``huikuan.dunning.run``), then the group robots' messages of the day (the reps'
+digest, the managers' alert about new strong signals) into the outbox."""
 
 import json
 import os
 import signal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huikuan.core.dates import business_today, parse_iso_date
+from huikuan.notifications.digest import day_messages_enqueue
 from huikuan.risk.daily import run_daily
 
 # Fault injection for the crash tests: HUIKUAN_FAILPOINT=daily:<step> kills this process with
@@ -33,9 +36,13 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         result = run_daily(as_of=as_of, progress=self._progress(options["verbosity"]))
+        # Also after a run that was already done: a crash between the run's commit and here
+        # must not lose the day's digest, and the message keys make a second call a no-op.
+        queued = day_messages_enqueue(as_of=as_of, now=timezone.now())
         if options["format"] == "json":
             payload = {"as_of": as_of.isoformat(), "already_done": result.already_done}
             payload.update(result.counts())
+            payload["messages_queued"] = queued
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
         if result.already_done:
@@ -62,6 +69,7 @@ class Command(BaseCommand):
         }
         for key, value in result.counts().items():
             self.stdout.write(f"  {labels[key]}: {value}")
+        self.stdout.write(f"  {_('messages queued for group robots')}: {queued}")
 
     def _progress(self, verbosity):
         failpoint = os.environ.get(FAILPOINT, "")

@@ -24,6 +24,7 @@ from huikuan.risk.daily import run_daily
 from .book import Book, Numbers
 from .collection import seed_collection
 from .history import CustomerHistory
+from .letters import seed_letters
 from .risk import seed_credit_checks, seed_risk
 from .seasons import Window
 from .world import DEMO_PASSWORDS, CustomerPlan, ensure_staff, plan_customers
@@ -147,6 +148,8 @@ def seed_demo(
         daily = run_daily(as_of=as_of)
         run = daily.dunning
         collection.update(seed_credit_checks(plans=plans, seed=seed, as_of=as_of, staff=staff))
+        report(_("Writing letters and messages …"))
+        collection.update(seed_letters(plans=plans, seed=seed, as_of=as_of, staff=staff))
         AuditEntry.objects.create(
             actor=staff.admin,
             action="demo.collection",

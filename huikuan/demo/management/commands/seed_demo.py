@@ -1,5 +1,6 @@
 """`huikuan seed-demo`: load a realistic demo distributor into an empty database."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from huikuan.customers.models import Customer
 from huikuan.demo.book import yuan
 from huikuan.demo.console import pad
 from huikuan.demo.seed import DEMO_LOGINS, SeedError, default_sizes, seed_demo
+from huikuan.notifications.worker import send_due
 
 DEFAULT_SEED = 2026
 
@@ -98,6 +100,29 @@ class Command(BaseCommand):
         except SeedError as exc:
             raise CommandError(str(exc)) from None
         self._summary(result)
+        self._send_outbox()
+
+    def _send_outbox(self):
+        """Send the demo's queued emails at once — only in the drop mode (no SMTP host set),
+        where they become .eml files under the var folder: demo addresses are made up, and a
+        configured mail server must never get them."""
+        if settings.HUIKUAN_EMAIL_HOST:
+            self.stdout.write(
+                _("The demo's emails wait in the outbox: run huikuan send-outbox to send them.")
+            )
+            return
+        done = send_due(worker_id="seed-demo", limit=100)
+        self.stdout.write(
+            _(
+                "Outbox: %(sent)s messages sent to %(folder)s (no SMTP server is set up), "
+                "%(waiting)s waiting for a retry."
+            )
+            % {
+                "sent": done.sent,
+                "folder": settings.VAR_DIR / "mail-drop",
+                "waiting": done.retried,
+            }
+        )
 
     def _summary(self, result):
         c, fen = result.counts, result.fen

@@ -273,6 +273,14 @@ def _read_scan(scan: UploadedFile) -> tuple[bytes, str, str]:
     raise invalid("scan", _("The scan must be a PDF, JPEG or PNG file."))
 
 
+def _keep_scan(confirmation: BalanceConfirmation, scan_data: tuple[bytes, str, str]) -> None:
+    data, name, content_type = scan_data
+    confirmation.scan = data
+    confirmation.scan_name = name
+    confirmation.scan_type = content_type
+    confirmation.scan_sha256 = hashlib.sha256(data).hexdigest()
+
+
 def _record_limitation(confirmation: BalanceConfirmation, actor) -> None:
     event = limitation_event_record(
         customer=confirmation.customer,
@@ -379,11 +387,7 @@ def confirmation_reply_record(
     confirmation.reply_note = (note or "").strip()
     confirmation.replied_by = _actor(actor)
     if scan_data is not None:
-        data, name, content_type = scan_data
-        confirmation.scan = data
-        confirmation.scan_name = name
-        confirmation.scan_type = content_type
-        confirmation.scan_sha256 = hashlib.sha256(data).hexdigest()
+        _keep_scan(confirmation, scan_data)
     _save(confirmation)
     audit_record(
         actor=actor,
@@ -412,12 +416,9 @@ def confirmation_scan_attach(
         raise invalid("confirmation", _("A scan belongs to a confirmation the customer answered."))
     if confirmation.scan_sha256:
         raise invalid("confirmation", _("This confirmation already has its signed scan."))
-    data, name, content_type = _read_scan(scan)
+    scan_data = _read_scan(scan)
     before = _reply_snapshot(confirmation)
-    confirmation.scan = data
-    confirmation.scan_name = name
-    confirmation.scan_type = content_type
-    confirmation.scan_sha256 = hashlib.sha256(data).hexdigest()
+    _keep_scan(confirmation, scan_data)
     _save(confirmation)
     audit_record(
         actor=actor,

@@ -95,9 +95,11 @@ class ComposeForm(forms.Form):
             self.add_error("channel", _("A dunning message goes by email or SMS."))
         if what != MESSAGE and channel == Channel.SMS:
             self.add_error("channel", _("A letter goes by email (as a PDF) or by post."))
-        if channel == Channel.EMAIL and not data.get("emails"):
+        # A preview needs no recipient: the rep looks at the letter before choosing who gets it.
+        sending = self.data.get("action") == "send"
+        if sending and channel == Channel.EMAIL and not data.get("emails"):
             self.add_error("emails", _("Choose at least one contact with an email address."))
-        if channel == Channel.SMS and not data.get("phone"):
+        if sending and channel == Channel.SMS and not data.get("phone"):
             self.add_error("phone", _("Choose the contact's mobile number."))
         if what != DocumentKind.STATEMENT:
             data["date_from"] = None

@@ -105,6 +105,13 @@ def test_previewing_a_letter_links_a_pdf_rendered_without_storing_it(world):
     assert Document.objects.count() == 0
 
 
+def test_a_letter_is_previewed_before_anyone_is_chosen_to_receive_it(world):
+    page = text(compose(client_for(world.rep), world, what="overdue-notice", emails=[]))
+    assert "随信附上我司《货款逾期通知单》" in page
+    assert "Choose at least one contact with an email address." not in page
+    assert Document.objects.count() == 0 and Message.objects.count() == 0
+
+
 def test_sending_a_letter_by_email_issues_it_and_queues_its_email_together(world):
     client = client_for(world.rep)
     response = compose(

@@ -20,7 +20,7 @@ class LetterheadAdmin(HuikuanModelAdmin):
     list_display = ("__str__", "phone", "email", "law_firm", "updated_at")
     fieldsets = (
         (_("Company"), {"fields": ("company_name", "credit_code", "address", "phone", "email")}),
-        (_("Payments"), {"fields": ("bank_name", "bank_account")}),
+        (_("Bank account for payments"), {"fields": ("bank_name", "bank_account")}),
         (_("Balance confirmations"), {"fields": ("reply_address",)}),
         (_("Lawyer's letters"), {"fields": ("law_firm", "lawyer_name", "lawyer_phone")}),
     )

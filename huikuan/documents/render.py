@@ -116,6 +116,15 @@ def default_date_from(as_of: date) -> date:
     return as_of.replace(day=1)
 
 
+class NothingToDemand(Exception):
+    """A demand (overdue notice, lawyer's letter) to a customer with nothing overdue."""
+
+    def __init__(self, customer, as_of: date):
+        super().__init__(customer, as_of)
+        self.customer = customer
+        self.as_of = as_of
+
+
 def document_context(
     *, kind: str, customer, as_of: date, date_from: date | None, language: str, number: str
 ) -> dict:
@@ -153,11 +162,7 @@ def document_context(
     else:
         overdue = overdue_data(customer=customer, as_of=as_of)
         if overdue.total <= ZERO:
-            raise invalid(
-                "kind",
-                _("%(customer)s has nothing overdue on %(date)s; there is nothing to demand.")
-                % {"customer": customer.name, "date": as_of.isoformat()},
-            )
+            raise NothingToDemand(customer, as_of)
         context["overdue"] = overdue
         context["contact"] = overdue.finance_contact
         total = overdue.total
@@ -191,22 +196,30 @@ def render_html(
         version = 0
     else:
         body, version = template_source(kind, language)
-    with translation.override(language):
-        context = document_context(
-            kind=kind,
-            customer=customer,
-            as_of=as_of,
-            date_from=date_from,
-            language=language,
-            number=number,
-        )
-        try:
+    # The letter speaks its own language; a refusal speaks the user's, so it is worded only
+    # once the override has ended.
+    try:
+        with translation.override(language):
+            context = document_context(
+                kind=kind,
+                customer=customer,
+                as_of=as_of,
+                date_from=date_from,
+                language=language,
+                number=number,
+            )
             html = engines["django"].from_string(body).render(context)
-        except (TemplateSyntaxError, TemplateDoesNotExist) as exc:
-            raise invalid(
-                "body",
-                _("The template of this document cannot be used: %(error)s") % {"error": exc},
-            ) from None
+    except NothingToDemand as nothing:
+        raise invalid(
+            "kind",
+            _("%(customer)s has nothing overdue on %(date)s; there is nothing to demand.")
+            % {"customer": nothing.customer.name, "date": nothing.as_of.isoformat()},
+        ) from None
+    except (TemplateSyntaxError, TemplateDoesNotExist) as exc:
+        raise invalid(
+            "body",
+            _("The template of this document cannot be used: %(error)s") % {"error": exc},
+        ) from None
     return RenderedHtml(html=html, total=context["total"], template_version=version)
 
 

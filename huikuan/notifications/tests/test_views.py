@@ -222,6 +222,24 @@ def test_a_rep_sees_only_the_messages_of_own_customers(world):
     assert "主题 theirs" in filtered and "主题 mine" not in filtered
 
 
+def test_the_outbox_says_when_a_failed_message_is_retried_and_why_it_failed(world):
+    waiting = queue(world, "waiting", world.customer)
+    retrying = queue(world, "retrying", world.customer)
+    Message.objects.filter(pk=retrying.pk).update(
+        attempts=1,
+        next_attempt_at=NOW + timedelta(minutes=2),
+        last_error="cannot connect to mail.example.cn: Connection refused",
+    )
+    page = text(client_for(world.rep).get("/messages/"))
+    rows = {
+        m: page.split(f'data-message="{m.pk}"')[1].split("</tr>")[0] for m in (waiting, retrying)
+    }
+    retry_at = (NOW + timedelta(minutes=2)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+    assert f"Failed, retry at {retry_at}" in rows[retrying]
+    assert "Connection refused" in rows[retrying]
+    assert "Waiting to be sent" in rows[waiting] and "retry" not in rows[waiting]
+
+
 def test_the_message_page_shows_the_delivery_log_and_the_error(world):
     message = queue(world, "m1", world.customer)
     Message.objects.filter(pk=message.pk).update(

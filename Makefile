@@ -20,9 +20,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@ $(VENV)/.installed
 
-# Compiled translations are build output: compile them from locale/*.po on every setup.
-compile-messages:
-	cd huikuan && ../$(BIN)/huikuan compilemessages --verbosity 0
+# Compiled translations are build output: each .mo is compiled from its .po when the .po is newer
+# (so two test runs started side by side never rewrite a catalogue the other is reading).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard huikuan/locale/*/LC_MESSAGES/django.po))
+
+huikuan/locale/%/LC_MESSAGES/django.mo: huikuan/locale/%/LC_MESSAGES/django.po
+	msgfmt --check-format -o $@ $<
+
+compile-messages: $(MO_FILES)
 
 # Front-end libraries come from npm (package-lock.json pins them) and are copied into a
 # git-ignored static folder the app serves itself: no CDN, no third-party files in the repo.

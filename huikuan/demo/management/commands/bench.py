@@ -1,18 +1,21 @@
-"""`huikuan bench aging|daily|credit-check`: how fast are per-customer aging, the daily run and
-the order-stage credit check on this database?"""
+"""`huikuan bench aging|daily|credit-check|letters`: how fast are per-customer aging, the daily
+run, the order-stage credit check, and letters and the outbox on this database?"""
 
 import os
+import secrets
 import time
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huikuan.core.dates import business_today
 from huikuan.core.errors import error_items
+from huikuan.demo import bench_letters as letters
 from huikuan.demo.bench import (
     BenchRefused,
     analyze,
@@ -37,7 +40,11 @@ class Command(BaseCommand):
         "today and a year back against a raw GROUP BY floor. `bench daily` times the daily "
         "dunning run over the same data: two dates not run yet, then a rerun that must change "
         "nothing. `bench credit-check` times POST /api/v1/credit-check requests over the same "
-        "data and prints their p50, p95, p99 and max."
+        "data and prints their p50, p95, p99 and max. `bench letters` times issuing each kind "
+        "of letter as a PDF for the customers with the most overdue items, then queues emails "
+        "(some with a letter attached) and sends them with several outbox workers to an SMTP "
+        "server of its own, checking that each arrived exactly once; the letters and the "
+        "messages (keys bench:letters:…) stay in the database."
     )
 
     def add_arguments(self, parser):
@@ -92,6 +99,61 @@ class Command(BaseCommand):
         )
         credit.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("random seed"))
         credit.add_argument(
+            "--allow-existing-data",
+            action="store_true",
+            help=_("add the benchmark data even though the database holds other ledger data"),
+        )
+
+        letters_cmd = sub.add_parser(
+            "letters",
+            help=_("letters as PDF and the outbox"),
+            description=_(
+                "Times document_issue for each kind of letter, then message_enqueue and send_due "
+                "with several workers against a local SMTP server (aiosmtpd; without it, the drop "
+                "mode). The issued letters and the queued messages (keys bench:letters:…) stay in "
+                "the database, like the credit check's decisions; each attached letter counts as "
+                "sent by email."
+            ),
+        )
+        letters_cmd.add_argument(
+            "--receivables",
+            type=int,
+            default=100_000,
+            help=_("open receivables to seed (default 100000)"),
+        )
+        letters_cmd.add_argument(
+            "--customers", type=int, help=_("customers to spread them over (default N/10)")
+        )
+        letters_cmd.add_argument(
+            "--letters", type=int, default=20, help=_("letters of each kind to time (default 20)")
+        )
+        letters_cmd.add_argument(
+            "--messages", type=int, default=2000, help=_("emails to queue and send (default 2000)")
+        )
+        letters_cmd.add_argument(
+            "--with-pdf",
+            type=int,
+            default=10,
+            help=_("percentage of the emails with a letter attached (default 10)"),
+        )
+        letters_cmd.add_argument(
+            "--workers", type=int, default=2, help=_("outbox workers at once (default 2)")
+        )
+        letters_cmd.add_argument(
+            "--threads",
+            action="store_true",
+            help=_("run the workers as threads of this process instead of processes"),
+        )
+        letters_cmd.add_argument(
+            "--batch", type=int, default=50, help=_("messages a worker claims at a time")
+        )
+        letters_cmd.add_argument(
+            "--drop",
+            action="store_true",
+            help=_("write the emails as files (the drop mode) instead of sending them by SMTP"),
+        )
+        letters_cmd.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("random seed"))
+        letters_cmd.add_argument(
             "--allow-existing-data",
             action="store_true",
             help=_("add the benchmark data even though the database holds other ledger data"),
@@ -238,6 +300,8 @@ class Command(BaseCommand):
             return self._daily(options)
         if options["benchmark"] == "credit-check":
             return self._credit_check(options)
+        if options["benchmark"] == "letters":
+            return self._letters(options)
         return self._aging(options)
 
     def _data(self, options, *, default_customers: int) -> date:
@@ -331,3 +395,186 @@ class Command(BaseCommand):
         )
         if not agree:
             raise CommandError(_("aging and the floor query disagree"))
+
+    def _letters(self, options):
+        for name in ("letters", "messages", "workers", "batch"):
+            if options[name] < 1:
+                raise CommandError(_("--%(name)s: give at least 1.") % {"name": name})
+        if not 0 <= options["with_pdf"] <= 100:
+            raise CommandError(_("--with-pdf: give a percentage from 0 to 100."))
+        waiting = letters.pending_elsewhere()
+        if waiting:
+            raise CommandError(
+                _(
+                    "The outbox holds messages waiting to be sent that are not the benchmark's "
+                    "(%(count)s). Its workers would send them to the benchmark's own SMTP server, "
+                    "where they would be lost: run it on a database of its own."
+                )
+                % {"count": waiting}
+            )
+        receivables = options["receivables"]
+        self._data(options, default_customers=max(1, receivables // 10))
+        self._database_line()
+        out = self.stdout.write
+        as_of = business_today()
+        actor = letters.bench_user()
+        subsetter = letters.harfbuzz_subsetter()
+        out(
+            _("WeasyPrint %(version)s; HarfBuzz font subsetter: %(state)s.")
+            % {
+                "version": letters.weasyprint_version(),
+                "state": _("present (%(library)s)") % {"library": subsetter.library or "?"}
+                if subsetter.present
+                else _(
+                    "MISSING — install libharfbuzz-subset0; without it every letter takes "
+                    "about twenty times as long"
+                ),
+            }
+        )
+        chosen = letters.letter_customers(count=options["letters"], as_of=as_of)
+        if not chosen:
+            raise CommandError(_("No benchmark customer has anything overdue to write about."))
+        customers = [customer for customer, _items in chosen]
+        items = [count for _customer, count in chosen]
+        warmup = letters.warm_up(customer=customers[0], as_of=as_of)
+        timings, documents = letters.time_letters(
+            customers=customers, as_of=as_of, per_kind=options["letters"], actor=actor
+        )
+        out("")
+        out(
+            _(
+                "document_issue as of %(date)s, one letter at a time, to the %(count)s customers "
+                "with the most overdue items (%(items)s open items each); one warm-up render "
+                "before them (%(warmup).0f ms) not counted."
+            )
+            % {
+                "date": as_of.isoformat(),
+                "count": len(customers),
+                "items": min(items) if min(items) == max(items) else f"{min(items)}-{max(items)}",
+                "warmup": warmup,
+            }
+        )
+        columns = max(width(label) for label in [_("kind"), *letters.KINDS])
+        out(
+            f"  {pad(_('kind'), columns)}  {_('count'):>5}  {_('p50 ms'):>8}  {_('p95 ms'):>8}  "
+            f"{_('max ms'):>8}  {_('pages'):>5}  {_('KB p50'):>7}  {_('KB max'):>7}"
+        )
+        for timing in timings:
+            stats = timing.stats()
+            out(
+                f"  {pad(timing.kind, columns)}  {len(timing.millis):>5}  {stats['p50']:>8.1f}  "
+                f"{stats['p95']:>8.1f}  {stats['max']:>8.1f}  {timing.pages_label():>5}  "
+                f"{stats['kb_p50']:>7.1f}  {stats['kb_max']:>7.1f}"
+            )
+        self._outbox(options, customers=customers, documents=documents, actor=actor)
+
+    def _outbox(self, options, *, customers, documents, actor) -> None:
+        out = self.stdout.write
+        run = f"{timezone.localtime():%Y%m%d%H%M%S}-{secrets.token_hex(2)}"
+        enqueued = letters.enqueue_messages(
+            count=options["messages"],
+            customers=customers,
+            documents=documents,
+            share_pct=options["with_pdf"],
+            run=run,
+            now=timezone.now(),
+            actor=actor,
+        )
+        out("")
+        out(
+            _(
+                "message_enqueue: %(count)s emails (%(attached)s with a letter attached), each "
+                "in its own transaction, in %(seconds).2f s: %(rate)s messages/s."
+            )
+            % {
+                "count": enqueued.count,
+                "attached": enqueued.attached,
+                "seconds": enqueued.seconds,
+                "rate": f"{enqueued.count / max(enqueued.seconds, 1e-9):,.0f}",
+            }
+        )
+        drop = options["drop"] or not letters.aiosmtpd_available()
+        if drop and not options["drop"]:
+            out(_("aiosmtpd is not installed (a test extra): sending in the drop mode instead."))
+        kind = _("threads") if options["threads"] else _("processes")
+        started_at = time.time()
+        if drop:
+            with letters.smtp_settings(None):
+                sent = letters.send_with_workers(
+                    workers=options["workers"],
+                    batch=options["batch"],
+                    processes=not options["threads"],
+                    run=run,
+                )
+            where = _("the drop mode (files under %(folder)s)") % {"folder": letters.drop_folder()}
+            arrival = letters.check_drop_arrivals(run=run, since=started_at)
+        else:
+            with letters.counting_smtp() as server, letters.smtp_settings(server):
+                sent = letters.send_with_workers(
+                    workers=options["workers"],
+                    batch=options["batch"],
+                    processes=not options["threads"],
+                    run=run,
+                )
+                arrival = letters.check_smtp_arrivals(run=run, server=server)
+                where = _("the benchmark's SMTP server on %(host)s:%(port)s (%(mb).1f MB)") % {
+                    "host": server.host,
+                    "port": server.port,
+                    "mb": server.bytes / 1024 / 1024,
+                }
+        total = sent.total
+        out(
+            _(
+                "send_due (workers: %(workers)s, as %(kind)s; batches of %(batch)s) to "
+                "%(where)s: %(seconds).2f s, %(rate)s messages/s."
+            )
+            % {
+                "workers": options["workers"],
+                "kind": kind,
+                "batch": options["batch"],
+                "where": where,
+                "seconds": sent.seconds,
+                "rate": f"{total.sent / max(sent.seconds, 1e-9):,.1f}",
+            }
+        )
+        out(
+            _("  sent %(sent)s, retried %(retried)s, failed %(failed)s, unknown %(unknown)s")
+            % {
+                "sent": total.sent,
+                "retried": total.retried,
+                "failed": total.failed,
+                "unknown": total.unknown,
+            }
+            + "; "
+            + ", ".join(f"{name} {count}" for name, count in sent.per_worker.items())
+        )
+        for error in sent.errors:
+            out(_("  worker failed: %(error)s") % {"error": error})
+        if arrival.other:
+            out(
+                _("  also arrived: %(count)s messages left queued by an earlier run.")
+                % {"count": arrival.other}
+            )
+        out(
+            _("The messages stay in the outbox with keys %(prefix)s%(run)s:….")
+            % {"prefix": letters.KEY_PREFIX, "run": run}
+        )
+        if arrival.ok and not sent.errors:
+            out(
+                _("Check: each of the %(count)s Message-IDs arrived exactly once.")
+                % {"count": arrival.expected}
+            )
+            return
+        out(
+            _(
+                "Check FAILED: of %(count)s messages, %(missing)s never arrived, %(twice)s "
+                "arrived more than once, %(not_sent)s are not marked sent."
+            )
+            % {
+                "count": arrival.expected,
+                "missing": arrival.missing,
+                "twice": arrival.twice,
+                "not_sent": arrival.not_sent,
+            }
+        )
+        raise CommandError(_("the outbox did not deliver each message exactly once"))

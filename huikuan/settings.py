@@ -210,3 +210,6 @@ HUIKUAN_OUTBOX_LEASE_SECONDS = float(env_str("HUIKUAN_OUTBOX_LEASE_SECONDS", "12
 HUIKUAN_OUTBOX_MAX_ATTEMPTS = int(env_str("HUIKUAN_OUTBOX_MAX_ATTEMPTS", "8"))
 HUIKUAN_OUTBOX_BACKOFF_SECONDS = int(env_str("HUIKUAN_OUTBOX_BACKOFF_SECONDS", "60"))
 HUIKUAN_OUTBOX_BACKOFF_MAX_SECONDS = 3600
+# The ladder's reminder messages go out by email on their own after the daily run
+# (huikuan/notifications/reminders.py); off: reps send them by hand.
+HUIKUAN_AUTO_REMINDERS = env_bool("HUIKUAN_AUTO_REMINDERS", True)

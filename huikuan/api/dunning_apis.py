@@ -448,9 +448,9 @@ def approval_reject(request, id: int, payload: DecisionIn = None):
 @router.post("/daily-run", response={200: DailyRunOut, **WRITE_ERRORS}, tags=["daily run"])
 def daily_run(request, as_of: Date = None):
     """Run the day's work for ``as_of`` (default today; administrators only): ratings and
-    warning signals, then collection work, then the group robots' digest and alert messages
-    into the outbox; answer what it did. A date already run changes
-    nothing and answers zeros with ``already_done`` true."""
+    warning signals, then collection work, then into the outbox the day's reminder emails to
+    customers and the group robots' digest and alert posts; answer what it did. A date already
+    run changes nothing and answers zeros with ``already_done`` true."""
     if not (request.auth.is_superuser or request.auth.role == Role.ADMIN):
         raise _forbidden(_("Only administrators may start the daily run."))
     result = run_daily(as_of=as_of or business_today())

@@ -390,5 +390,6 @@ class DailyRunOut(Schema):
     ratings_changed: int = Field(description="Customers whose rating changed.")
     signals_raised: int = Field(description="Early-warning signals the run raised.")
     messages_queued: int = Field(
-        description="Digest and alert messages queued for the group robots (WeCom, DingTalk)."
+        description="Messages queued after the run: the ladder's reminder emails to customers, "
+        "and the digest and alert posts to the group robots (WeCom, DingTalk)."
     )

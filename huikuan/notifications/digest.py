@@ -24,6 +24,7 @@ from huikuan.risk.models import Severity, Signal
 
 from .models import Message, Purpose, Robot, RobotPurpose
 from .outbox import message_enqueue
+from .reminders import reminders_send
 from .templating import money
 
 TOP_TASKS = 5
@@ -186,6 +187,13 @@ def alerts_for_signals_enqueue(*, as_of: date, now: datetime) -> int:
 
 
 def day_messages_enqueue(*, as_of: date, now: datetime) -> int:
-    """The group robots' messages of ``as_of`` (the reps' digests, the managers' signal alert),
-    queued after the daily run. Safe to call again: a day's message is queued once."""
-    return digests_enqueue(as_of=as_of, now=now) + alerts_for_signals_enqueue(as_of=as_of, now=now)
+    """The messages of ``as_of`` queued after the daily run: the ladder's reminder emails to
+    customers (first, so the digest no longer counts the reminders already sent), then the group
+    robots' posts (the reps' digests, the managers' signal alert). Returns how many were newly
+    queued. Safe to call again: a day's message is queued once."""
+    reminders = reminders_send(as_of=as_of, now=now)
+    return (
+        reminders
+        + digests_enqueue(as_of=as_of, now=now)
+        + alerts_for_signals_enqueue(as_of=as_of, now=now)
+    )

@@ -1,6 +1,7 @@
 """`huikuan daily`: the day's run — ratings and warning signals (``huikuan.risk.daily``), then
-collection work (``huikuan.dunning.run``), then the group robots' messages of the day (the reps'
-digest, the managers' alert about new strong signals) into the outbox."""
+collection work (``huikuan.dunning.run``), then the day's messages into the outbox: the ladder's
+reminder emails to customers, the reps' digest and the managers' alert about new strong signals
+for the group robots."""
 
 import json
 import os
@@ -69,7 +70,7 @@ class Command(BaseCommand):
         }
         for key, value in result.counts().items():
             self.stdout.write(f"  {labels[key]}: {value}")
-        self.stdout.write(f"  {_('messages queued for group robots')}: {queued}")
+        self.stdout.write(f"  {_('messages queued')}: {queued}")
 
     def _progress(self, verbosity):
         failpoint = os.environ.get(FAILPOINT, "")

@@ -158,7 +158,7 @@ def document_email_queue(
     text in ``language``, by default the letter's). The same letter to the same addresses is
     queued once only. Refuses a bad address."""
     language = language or document.language
-    words = document_message(document=document, language=language)
+    words = document_message(document=document, language=language, recipient=recipient)
     return message_enqueue(
         key=key or f"document:{document.number}:{_short(recipient.strip().lower())}",
         channel=Channel.EMAIL,
@@ -197,7 +197,12 @@ def dunning_message_send(
     if level is None:
         raise invalid("level", _("No dunning ladder applies to this customer."))
     words = message_for_level(
-        level=level, channel=channel, language=language, customer=customer, as_of=as_of
+        level=level,
+        channel=channel,
+        language=language,
+        customer=customer,
+        as_of=as_of,
+        recipient=recipient,
     )
     key = (
         f"dunning:{customer.pk}:{level.pk}:{channel}:{as_of.isoformat()}:"

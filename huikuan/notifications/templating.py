@@ -24,6 +24,7 @@ from huikuan.dunning.models import Case, CollectionProfile, DunningLevel, Dunnin
 
 from . import defaults
 from .models import Channel, MessageTemplate
+from .outbox import normalize_mobile
 
 MESSAGE_CHANNELS = (Channel.EMAIL, Channel.SMS)
 # Plain text: nothing in a message is HTML-escaped (the HTML part escapes the finished text).
@@ -72,9 +73,26 @@ def _rep(customer) -> tuple[str, str]:
     return str(owner), owner.phone or ""
 
 
-def message_context(*, customer, as_of: date) -> dict:
+def addressee(customer, recipient: str) -> str:
+    """The name of the customer's contact that ``recipient`` (email addresses or a mobile
+    number) reaches first, so the greeting names the person who reads it; empty when it is
+    nobody on file."""
+    first = (recipient or "").split(",")[0].strip().lower()
+    if not first:
+        return ""
+    mobile = normalize_mobile(first)
+    for contact in customer.contacts.filter(is_active=True).order_by("pk"):
+        if contact.email and contact.email.strip().lower() == first:
+            return contact.name
+        if mobile and contact.phone and normalize_mobile(contact.phone) == mobile:
+            return contact.name
+    return ""
+
+
+def message_context(*, customer, as_of: date, recipient: str = "") -> dict:
     """What every message template may use (see ``defaults.py`` for the names): the customer's
     overdue bills on ``as_of`` and those not due yet, the pay-by date, the rep and our company.
+    ``contact_name`` is the contact ``recipient`` reaches, else the customer's finance contact.
     Amounts come formatted (¥1,234.56) and dates as 2026-11-22."""
     overdue = overdue_data(customer=customer, as_of=as_of)
     statement = statement_data(customer=customer, date_from=as_of, as_of=as_of)
@@ -85,7 +103,7 @@ def message_context(*, customer, as_of: date) -> dict:
     return {
         "customer": customer.name,
         "customer_code": customer.code,
-        "contact_name": contact.name if contact else "",
+        "contact_name": addressee(customer, recipient) or (contact.name if contact else ""),
         "amount": money(overdue.total),
         "total": overdue.total,
         "items": [
@@ -145,36 +163,40 @@ def render_message(
 
 
 def message_for_level(
-    *, level: DunningLevel, channel: str, language: str, customer, as_of: date
+    *, level: DunningLevel, channel: str, language: str, customer, as_of: date, recipient: str = ""
 ) -> RenderedMessage:
-    """The message of dunning ``level`` to ``customer`` on ``channel`` in ``language``, with
-    the figures of ``as_of``: the level's own template if there is one, else the built-in
-    wording of its action and tone."""
+    """The message of dunning ``level`` to ``customer`` (greeting the contact ``recipient``
+    reaches) on ``channel`` in ``language``, with the figures of ``as_of``: the level's own
+    template if there is one, else the built-in wording of its action and tone."""
     if channel not in MESSAGE_CHANNELS:
         raise invalid("channel", _("A dunning message goes by email or SMS."))
     if language not in Language.values:
         raise invalid("language", _("Unknown language."))
     subject, body, custom = message_source(level=level, channel=channel, language=language)
-    context = message_context(customer=customer, as_of=as_of)
+    context = message_context(customer=customer, as_of=as_of, recipient=recipient)
     title, text, html = render_message(
         subject=subject, body=body, channel=channel, language=language, context=context
     )
     return RenderedMessage(subject=title, text=text, html=html, is_custom=custom)
 
 
-def document_message(*, document, language: str) -> RenderedMessage:
-    """The covering email of ``document`` (the letter itself travels as the PDF attachment)."""
+def document_message(*, document, language: str, recipient: str = "") -> RenderedMessage:
+    """The covering email of ``document`` to ``recipient`` (the letter itself travels as the
+    PDF attachment)."""
     subject, body = defaults.document_wording(language)
-    context = message_context_for_document(document=document, language=language)
+    context = message_context_for_document(
+        document=document, language=language, recipient=recipient
+    )
     title, text, html = render_message(
         subject=subject, body=body, channel=Channel.EMAIL, language=language, context=context
     )
     return RenderedMessage(subject=title, text=text, html=html, is_custom=False)
 
 
-def message_context_for_document(*, document, language: str) -> dict:
-    """What the covering email of ``document`` may use: the customer and its addressee, the
-    letter's name, number, date and amount, the rep and our company."""
+def message_context_for_document(*, document, language: str, recipient: str = "") -> dict:
+    """What the covering email of ``document`` may use: the customer and its addressee (the
+    contact ``recipient`` reaches, else a finance contact), the letter's name, number, date and
+    amount, the rep and our company."""
     customer = document.customer
     head = letterhead()
     rep_name, rep_phone = _rep(customer)
@@ -182,7 +204,7 @@ def message_context_for_document(*, document, language: str) -> dict:
     contacts.sort(key=lambda c: c.role != "finance")
     return {
         "customer": customer.name,
-        "contact_name": contacts[0].name if contacts else "",
+        "contact_name": addressee(customer, recipient) or (contacts[0].name if contacts else ""),
         "document_name": defaults.document_name(document.kind, language),
         "number": document.number,
         "as_of": document.as_of.isoformat(),

@@ -67,7 +67,12 @@ def _preview(customer, form: ComposeForm) -> dict:
     language, as_of, channel = data["language"], data["as_of"], data["channel"]
     if form.is_message:
         words = templating.message_for_level(
-            level=form.level, channel=channel, language=language, customer=customer, as_of=as_of
+            level=form.level,
+            channel=channel,
+            language=language,
+            customer=customer,
+            as_of=as_of,
+            recipient=form.recipient,
         )
         return {"subject": words.subject, "text": words.text, "pdf_url": ""}
     kind = data["what"]
@@ -90,7 +95,9 @@ def _preview(customer, form: ComposeForm) -> dict:
         draft = Document(
             kind=kind, customer=customer, as_of=as_of, total=rendered.total, number=_("(preview)")
         )
-        words = templating.document_message(document=draft, language=language)
+        words = templating.document_message(
+            document=draft, language=language, recipient=form.recipient
+        )
         preview.update(subject=words.subject, text=words.text)
     return preview
 

@@ -29,6 +29,8 @@ from huikuan.notifications.tests.servers import smtp_env, smtp_server
 
 COUNT = 30
 LEASE = "2"
+# The lease of the worker killed right after claiming (see that test).
+A_LEASE = "6"
 
 SEED = f"""
 from datetime import timedelta
@@ -95,6 +97,25 @@ def pending(env: dict) -> int:
             return db.execute(sql).fetchone()[0]
     with sqlite3.connect(Path(env["HUIKUAN_VAR_DIR"]) / "huikuan.sqlite3", timeout=20) as db:
         return db.execute(sql).fetchone()[0]
+
+
+def claimed_by(env: dict, name: str) -> int:
+    """How many messages worker ``name`` has claimed or handled so far."""
+    sql = "SELECT count(*) FROM notifications_deliveryattempt WHERE worker = %s"
+    if "HUIKUAN_DATABASE_URL" in env:
+        with psycopg.connect(env["HUIKUAN_DATABASE_URL"]) as db:
+            return db.execute(sql, (name,)).fetchone()[0]
+    with sqlite3.connect(Path(env["HUIKUAN_VAR_DIR"]) / "huikuan.sqlite3", timeout=20) as db:
+        return db.execute(sql.replace("%s", "?"), (name,)).fetchone()[0]
+
+
+def wait_for_claim(env: dict, name: str, process: subprocess.Popen, timeout: float = 60.0):
+    """Wait until worker ``name`` has claimed its first batch (or died trying), so that on a
+    busy machine the other worker cannot empty the outbox before this one even starts."""
+    deadline = time.monotonic() + timeout
+    while not claimed_by(env, name) and process.poll() is None:
+        assert time.monotonic() < deadline, f"worker {name} claimed nothing"
+        time.sleep(0.05)
 
 
 def wait_until_settled(env: dict, timeout: float = 40.0) -> None:
@@ -171,8 +192,10 @@ def two_workers_one_killed(env: dict, smtp, failpoint: str) -> tuple[dict, str]:
     env = {**env, **smtp_env(smtp)}
     loop = ("--loop", "--interval", "0.2", "--limit", "5")
     a = worker(env, "A", *loop, failpoint=f"{failpoint},outbox:slow=0.05")
-    b = worker(env, "B", *loop, failpoint="outbox:slow=0.05")
+    b = None
     try:
+        wait_for_claim(env, "A", a)
+        b = worker(env, "B", *loop, failpoint="outbox:slow=0.05")
         assert a.wait(timeout=60) == -signal.SIGKILL, a.stderr.read()[-2000:]
         wait_until_settled(env)
         b.send_signal(signal.SIGTERM)
@@ -180,7 +203,7 @@ def two_workers_one_killed(env: dict, smtp, failpoint: str) -> tuple[dict, str]:
         assert b.returncode == 0, err[-2000:]
     finally:
         for process in (a, b):
-            if process.poll() is None:
+            if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
     return snapshot(env), out
@@ -218,13 +241,19 @@ def test_a_worker_killed_after_the_mail_server_took_a_message_never_duplicates_i
 def test_a_worker_killed_right_after_claiming_loses_nothing(outbox_env):
     with smtp_server() as smtp:
         env = {**outbox_env, **smtp_env(smtp)}
-        killed = worker(env, "A", failpoint="outbox:after_claim")
+        # A's claim lasts long enough for B's first run to start within it on a busy machine.
+        started = time.monotonic()
+        killed = worker(
+            {**env, "HUIKUAN_OUTBOX_LEASE_SECONDS": A_LEASE}, "A", failpoint="outbox:after_claim"
+        )
         assert killed.wait(timeout=60) == -signal.SIGKILL
         assert pending(env) == COUNT  # all claimed by the dead worker, none sent
         assert smtp.messages == []
         early = huikuan(env, "send-outbox", "--worker-id", "B")
-        assert early.returncode == 0 and len(smtp.messages) == 0  # A's lease still holds
-        time.sleep(float(LEASE))
+        assert early.returncode == 0
+        if time.monotonic() - started < float(A_LEASE):
+            assert len(smtp.messages) == 0  # A's lease still held when B looked
+        time.sleep(max(0.0, started + float(A_LEASE) + 0.2 - time.monotonic()))
         ok(env, "send-outbox", "--worker-id", "B")
         arrived = Counter(message_pk(mid) for mid in smtp.message_ids())
     data = snapshot(env)

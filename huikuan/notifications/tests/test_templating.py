@@ -57,6 +57,20 @@ def test_the_email_states_the_overdue_bill_total_pay_by_date_and_rep(world):
     assert not words.is_custom
 
 
+def test_the_greeting_names_the_contact_the_message_goes_to(world):
+    level = level_for(Action.REMINDER)
+
+    def greeting(recipient):
+        return message_for_level(
+            level=level, channel=Channel.EMAIL, language="zh-hans", customer=world.customer,
+            as_of=world.as_of, recipient=recipient,
+        ).text.splitlines()[0]  # fmt: skip
+
+    assert "李采购" in greeting("li@kangning.cn, chen@kangning.cn")  # the first one reads it
+    assert "陈会计" in greeting("chen@kangning.cn")
+    assert "陈会计" in greeting("someone@else.cn")  # nobody on file: the finance contact
+
+
 def test_a_friendly_reminder_before_the_due_date_lists_what_falls_due(world):
     level = level_for(Action.REMINDER)
     words = message_for_level(

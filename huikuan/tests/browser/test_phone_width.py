@@ -14,6 +14,10 @@ PAGES = {
     "customer page": lambda sales: reverse("customers:detail", args=[sales.kangning.pk]),
     "aging report": lambda sales: reverse("reports:aging"),
     "payment form": lambda sales: f"{reverse('ledger:payment_new')}?customer={sales.kangning.pk}",
+    "compose a letter": lambda sales: reverse("notifications:compose", args=[sales.kangning.pk]),
+    "outbox": lambda sales: reverse("notifications:messages"),
+    "confirmations": lambda sales: reverse("documents:confirmations"),
+    "templates": lambda sales: reverse("documents:templates"),
 }
 
 

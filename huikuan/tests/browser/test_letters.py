@@ -33,7 +33,13 @@ def test_a_rep_sends_an_overdue_notice_by_email_and_sees_it_delivered(open_page,
 
     form = page.locator("#compose-form")
     form.get_by_label("Overdue notice").check()
+    # Only the fields that apply show: a letter by SMS asks for a mobile, by email for addresses
+    form.get_by_label("SMS", exact=True).check()
+    assert form.get_by_label("SMS to").is_visible()
+    assert not form.get_by_label("陈会计 <chen@kangning.cn>").is_visible()
+    assert not form.get_by_label("Statement period from").is_visible()
     form.get_by_label("Email", exact=True).check()
+    assert not form.get_by_label("SMS to").is_visible()
     form.get_by_label("陈会计 <chen@kangning.cn>").check()
     form.get_by_role("button", name="Preview").click()
     preview = page.locator("[data-preview]")

@@ -6,15 +6,18 @@ import contextlib
 import io
 import itertools
 import json
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, models
 from django.test import Client
 from django.urls import reverse
 
@@ -23,6 +26,20 @@ from huikuan.contracts.services import contract_create
 from huikuan.customers.models import Contact, ContactRole, Customer, PaymentProcess
 from huikuan.customers.selectors import customers_visible_to
 from huikuan.customers.services import contact_add
+from huikuan.documents.models import (
+    BalanceConfirmation,
+    ConfirmationStatus,
+    Document,
+    DocumentKind,
+    DocumentTemplate,
+    Letterhead,
+    SentVia,
+)
+from huikuan.documents.services import (
+    confirmation_reply_record,
+    document_issue,
+    document_mark_sent,
+)
 from huikuan.dunning import services as dunning_services
 from huikuan.dunning.models import (
     Action,
@@ -44,6 +61,19 @@ from huikuan.ledger import services as ledger_services
 from huikuan.ledger.models import Payment, Receivable
 from huikuan.ledger.tests import factories as f
 from huikuan.ledger.tests.factories import ledger_state
+from huikuan.notifications import outbox
+from huikuan.notifications.models import (
+    Alert,
+    AlertKind,
+    AttemptResult,
+    DeliveryAttempt,
+    Message,
+    MessageStatus,
+    MessageTemplate,
+    Purpose,
+    Robot,
+)
+from huikuan.notifications.models import Channel as SendChannel
 from huikuan.org.models import Role
 from huikuan.risk import services as risk_services
 from huikuan.risk.credit import credit_check
@@ -134,6 +164,51 @@ class Risk:
 
 
 @dataclass
+class Letters:
+    """The letters and messages of one customer: a balance confirmation issued but not sent yet,
+    another one sent and answered (a disagreement with a note and a signed scan), and the email
+    that was to carry the first one, which failed for good: its delivery attempt and the alert
+    that names it. Each has a secret in a text field or its number."""
+
+    pending: Document
+    answered: BalanceConfirmation
+    message: Message
+    attempt: DeliveryAttempt
+    alert: Alert
+
+    @property
+    def markers(self) -> dict[str, str]:
+        return {
+            "letter number": self.pending.number,
+            "answered letter number": self.answered.document.number,
+            "reply note": self.answered.reply_note,
+            "message subject": self.message.subject,
+            "message text": self.message.body_text,
+            "attempt detail": self.attempt.detail,
+            "alert text": self.alert.text,
+        }
+
+    @property
+    def pks(self) -> dict[str, str]:
+        objects = {
+            "letter": self.pending,
+            "confirmation": self.pending.confirmation,
+            "answered letter": self.answered.document,
+            "answered confirmation": self.answered,
+            "message": self.message,
+            "alert": self.alert,
+        }
+        return {f"{kind} pk": str(obj.pk) for kind, obj in objects.items()}
+
+    @property
+    def codes(self) -> dict[str, str]:
+        return {
+            "letter number": self.pending.number,
+            "answered letter number": self.answered.document.number,
+        }
+
+
+@dataclass
 class Account:
     """One customer with one of everything hanging off it (the delivery and the collection
     work are optional)."""
@@ -147,6 +222,7 @@ class Account:
     credit_note: Payment
     collection: Collection | None = None
     risk: Risk | None = None
+    letters: Letters | None = None
 
     def _documents(self) -> dict:
         documents = {
@@ -170,12 +246,13 @@ class Account:
 
     @property
     def secrets(self) -> dict[str, str]:
-        """Every marker: those above, the collection work's and the credit control's (shown on
-        other pages than the customer's own)."""
+        """Every marker: those above, the collection work's, the credit control's and the
+        letters' (shown on other pages than the customer's own)."""
         return {
             **self.markers,
             **(self.collection.markers if self.collection else {}),
             **(self.risk.markers if self.risk else {}),
+            **(self.letters.markers if self.letters else {}),
         }
 
     @property
@@ -186,6 +263,7 @@ class Account:
             **pks,
             **(self.collection.pks if self.collection else {}),
             **(self.risk.pks if self.risk else {}),
+            **(self.letters.pks if self.letters else {}),
         }
 
     @property
@@ -193,6 +271,7 @@ class Account:
         return {
             "customer code": self.customer.code,
             **{f"{kind} number": doc.number for kind, doc in self._documents().items()},
+            **(self.letters.codes if self.letters else {}),
         }
 
 
@@ -344,6 +423,87 @@ def build_risk(account: Account, prefix: str, *, rep, manager) -> Risk:
     return Risk(signal=signal, hold=hold, exception=exception, decision=decision)
 
 
+def tiny_png(text: str) -> bytes:
+    """A real 1×1 PNG image carrying ``text`` in a text chunk: a signed scan small enough to
+    store in every test, whose bytes show the secret if they are ever served."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1×1, 8-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"tEXt", b"Comment\x00" + text.encode())
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def build_letters(account: Account, prefix: str, *, actor) -> Letters:
+    """Letters and messages of the account's customer through the services where there is one:
+    a balance confirmation issued and not sent yet, another one posted and answered — the
+    customer disagrees, with ``prefix`` in the note and in the signed scan — and an email
+    carrying the first one that the worker gave up on (the failure, its attempt and the alert
+    are written as the worker leaves them), with ``prefix`` in the subject, the text, the
+    attempt's detail and the alert."""
+    customer = account.customer
+    issued_on = date(2026, 3, 6)
+    pending = document_issue(
+        kind=DocumentKind.CONFIRMATION, customer=customer, as_of=issued_on, actor=actor
+    )
+    answered = document_issue(
+        kind=DocumentKind.CONFIRMATION, customer=customer, as_of=issued_on, actor=actor
+    )
+    document_mark_sent(
+        document=answered, on=date(2026, 3, 7), via=SentVia.POST, actor=actor, reference="SF123"
+    )
+    confirmation = confirmation_reply_record(
+        confirmation=answered.confirmation,
+        actor=actor,
+        replied_on=date(2026, 3, 12),
+        outcome=ConfirmationStatus.DISAGREED,
+        their_balance=Decimal("1000.00"),
+        note=f"{prefix}对方只认一千元",
+        scan=SimpleUploadedFile(
+            "reply.png", tiny_png(f"{prefix}回函盖章"), content_type="image/png"
+        ),
+        today=date(2026, 3, 12),
+    )
+    failed_at = datetime(2026, 3, 8, 9, 30, tzinfo=UTC)
+    message = outbox.message_enqueue(
+        key=f"{prefix}-confirmation-email",
+        channel=SendChannel.EMAIL,
+        purpose=Purpose.DOCUMENT,
+        now=failed_at,
+        recipient="caiwu@example.com",
+        subject=f"{prefix}余额询证函",
+        body_text=f"{prefix}请核对附件中的余额并盖章回传。",
+        document=pending,
+        actor=actor,
+    )
+    attempt = DeliveryAttempt.objects.create(
+        message=message,
+        number=1,
+        worker="worker-1",
+        started_at=failed_at,
+        finished_at=failed_at,
+        result=AttemptResult.FAILED,
+        detail=f"{prefix}收件箱已满",
+    )
+    Message.objects.filter(pk=message.pk).update(
+        status=MessageStatus.FAILED, attempts=1, last_error=attempt.detail
+    )
+    message.refresh_from_db()
+    alert = outbox.alert_raise(
+        kind=AlertKind.GAVE_UP, text=f"{prefix}邮件发送失败", now=failed_at, message=message
+    )
+    return Letters(
+        pending=pending, answered=confirmation, message=message, attempt=attempt, alert=alert
+    )
+
+
 @dataclass
 class World:
     users: dict  # role name -> user (no entry for "anonymous")
@@ -374,11 +534,31 @@ ID_TABLES = (
     CreditHold,
     CreditException,
     CreditDecision,
+    Document,
+    BalanceConfirmation,
+    Message,
+    Alert,
 )
+# Tables whose id counters start afresh for each world: those above and the delivery log.
+COUNTED_TABLES = (*ID_TABLES, DeliveryAttempt)
 # Collection tables a refused request must leave as they were, besides those of ID_TABLES.
 COLLECTION_TABLES = (Task, Activity, Promise, Dispute, ApprovalRequest, LimitationEvent, Case)
 # Credit-control tables a refused request must leave as they were.
 RISK_TABLES = (Signal, CreditHold, CreditException, CreditDecision, CreditProfile)
+# Letter and message tables a refused request must leave as they were: no letter issued or marked
+# sent, no reply recorded, no message queued, cancelled or sent again, no alert raised or
+# resolved, no template, robot or letterhead changed.
+LETTER_TABLES = (
+    Document,
+    BalanceConfirmation,
+    Message,
+    DeliveryAttempt,
+    Alert,
+    DocumentTemplate,
+    MessageTemplate,
+    Robot,
+    Letterhead,
+)
 
 
 def visible_pks(user) -> set[str]:
@@ -392,14 +572,15 @@ def visible_pks(user) -> set[str]:
 
 def build_world() -> World:
     """Our team (a manager and a rep who owns one customer) and another team whose rep owns a
-    customer full of secrets; the other team also has a rep who does not own it.
+    customer full of secrets (with its collection work, credit control, letters and messages);
+    the other team also has a rep who does not own it.
 
     A foreign id that equals the id of something the user may see would rightly open the user's
     own object, so the ids are made distinct on purpose: the id counters start afresh, the
     foreign account takes the first ids, our customer, contact and contract take ids far above,
     and our account has no delivery (its invoice then follows the foreign ones)."""
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), ID_TABLES):
+        for sql in connection.ops.sequence_reset_sql(no_style(), COUNTED_TABLES):
             cursor.execute(sql)
     east, south = f.region("EAST"), f.region("SOUTH")
     our_team, their_team = f.team("华东一组", east), f.team("华南二组", south)
@@ -420,6 +601,7 @@ def build_world() -> World:
     foreign = build_account(FOREIGN, owner=their_rep, region=south)
     foreign.collection = build_collection(foreign, FOREIGN, actor=their_rep)
     foreign.risk = build_risk(foreign, FOREIGN, rep=their_rep, manager=their_manager)
+    foreign.letters = build_letters(foreign, FOREIGN, actor=their_rep)
     own = build_account(
         OWN, owner=rep, region=east, first_id=foreign.customer.pk + 1000, delivery=False
     )
@@ -462,15 +644,37 @@ def answer_text(response) -> str:
     return text
 
 
+def _rows(model) -> list[dict]:
+    """Every field of every row, except file contents (a PDF, a scan): their checksums and sizes
+    are fields of their own."""
+    fields = [
+        field.attname
+        for field in model._meta.concrete_fields
+        if not isinstance(field, models.BinaryField)
+    ]
+    return list(model.objects.order_by("pk").values(*fields))
+
+
 def db_state() -> dict:
     """What a refused request must leave as it was: the ledger (row counts of every table and
     every balance), every field of customers, contacts, payment processes and contracts, every
     field of the collection work (tasks, activities, promises, disputes, approvals, limitation
     events, cases), every field of the credit control (signals, holds, exceptions, decisions,
-    profiles) and the days the daily run has done."""
+    profiles), every field of the letters and messages (documents with their sending facts,
+    balance confirmations with their replies, messages, delivery attempts, alerts, templates,
+    robots, the letterhead) and the days the daily run has done."""
     state = ledger_state()
-    for model in (Customer, Contact, PaymentProcess, Contract, *COLLECTION_TABLES, *RISK_TABLES):
-        state[model.__name__] = list(model.objects.order_by("pk").values())
+    tables = (
+        Customer,
+        Contact,
+        PaymentProcess,
+        Contract,
+        *COLLECTION_TABLES,
+        *RISK_TABLES,
+        *LETTER_TABLES,
+    )
+    for model in tables:
+        state[model.__name__] = _rows(model)
     state["DailyRun"] = list(DailyRun.objects.values_list("as_of", flat=True))
     return state
 
@@ -539,11 +743,6 @@ class Probe:
             if change:
                 self.failures.append(f"{where}: wrote something: {change}")
         return response
-
-    def assert_clean(self):
-        assert not self.failures, f"{len(self.failures)} problem(s) for {self.role}:\n" + "\n".join(
-            self.failures
-        )
 
 
 def client_as(world: World, role: str) -> Client:

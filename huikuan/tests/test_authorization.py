@@ -4,22 +4,32 @@ customer in another team — 0 leaks.
 Nothing here lists URLs by hand: the pages come from the URL configuration and the endpoints from
 the OpenAPI schema, so a page added tomorrow is checked tomorrow. Each path parameter is filled with
 each of the foreign objects' ids (customer, contact, contract, delivery, receivable, payment, credit
-note, and the collection work's task, activity, promise, dispute and approval request — pks for
-``<int:…>`` and integer API ids, codes and numbers for text). Each URL is requested with GET, with
-GET plus query parameters naming the foreign objects, and with POST: for pages, the form the finance
-user sees on that URL with every choice pointed at the foreign objects (an empty body where there is
-no form); for the API, a body built from the schema that names the foreign customer and receivable.
+note, the collection work's task, activity, promise, dispute and approval request, the credit
+control's signal, hold, exception and decision, and the letters: two balance confirmations and
+their documents, a failed email and its alert — pks for ``<int:…>`` and integer API ids, codes and
+numbers, letter numbers included, for text). Each URL is requested with GET, with GET plus query
+parameters naming the foreign objects, and with POST: for pages, the form the finance user sees on
+that URL with every choice pointed at the foreign objects (an empty body where there is no form);
+for the API, a body built from the schema that names the foreign customer, receivable and letter.
 
 A user who may not see the foreign customer must never get its secret markers (name, code, document
-numbers, contact name, and the texts of its tasks, contacts, promises, disputes and approval
-requests) in an answer, gets 404 (or 403 on a page their role may not open) for its objects, and
+and letter numbers, contact name, the texts of its tasks, contacts, promises, disputes and approval
+requests, of its credit control, of a confirmation's reply, of its message, delivery attempt and
+alert) in an answer, gets 404 (or 403 on a page their role may not open) for its objects, and
 changes nothing: no ledger row or balance, no customer, contact, payment process or contract field,
-no collection record (task, contact log, promise, dispute, approval, limitation event, case) and no
-daily run. Finance and administrators see everyone: the tests at the end prove they do get the
-markers, and a rep gets their own, so the marker check can fail. Every problem of one URL and role
-is collected, so one run shows every leak. The world and the probe are in leaks.py.
+no collection record (task, contact log, promise, dispute, approval, limitation event, case), no
+credit-control record, no letter issued or marked sent, no reply recorded, no message queued,
+cancelled or sent again, no alert raised or resolved, and no daily run. Finance and administrators
+see everyone: the tests at the end prove they do get the markers, and a rep gets their own, so the
+marker check can fail. Every problem of one URL is collected for every role, so one run shows every
+leak. The world and the probe are in leaks.py.
+
+The world (with its PDF letters) is built once per URL, not once per URL and role: each role probes
+inside a savepoint that is rolled back afterwards, so every role meets the world as it was built,
+whatever the roles before it were allowed to change.
 """
 
+import contextlib
 import itertools
 import json
 import re
@@ -27,6 +37,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, resolve, reverse
 from django.urls.converters import get_converters
@@ -52,6 +63,25 @@ from .leaks import (
 @pytest.fixture
 def world(db) -> World:
     return build_world()
+
+
+@contextlib.contextmanager
+def undone():
+    """Whatever the block writes is rolled back at its end (a savepoint)."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def probe_every_role(world: World, check) -> list[str]:
+    """``check(role)`` (which probes as that role and returns its probe) for each role, each on
+    the world as it was built; every problem found, naming its role."""
+    failures = []
+    for role in ROLES:
+        with undone():
+            probe = check(role)
+            failures += [f"[{role}] {failure}" for failure in probe.failures]
+    return failures
 
 
 # --- Pages from the URL configuration ------------------------------------------------------------
@@ -142,9 +172,7 @@ def test_the_url_walk_reaches_the_pages_that_take_an_object_id():
     assert not [route for route in ROUTES if route.regex], "fill() cannot fill regex patterns"
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("route", ROUTES, ids=str)
-def test_no_page_shows_or_changes_another_teams_customer(route, role, world):
+def probe_page(world: World, route: Route, role: str) -> Probe:
     probe = Probe(world, role, client_as(world, role))
     allowed = (302, 403, 404, 405) if role == "anonymous" else (403, 404, 405)
     finance = client_as(world, "finance")
@@ -160,7 +188,13 @@ def test_no_page_shows_or_changes_another_teams_customer(route, role, world):
         redirect = response.get("Location", "")
         if role == "anonymous" and redirect and not redirect.startswith(settings.LOGIN_URL):
             probe.failures.append(f"POST {url}: sends a stranger to {redirect}")
-    probe.assert_clean()
+    return probe
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=str)
+def test_no_page_shows_or_changes_another_teams_customer(route, world):
+    failures = probe_every_role(world, lambda role: probe_page(world, route, role))
+    assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures)
 
 
 # --- API endpoints from the OpenAPI schema -------------------------------------------------------
@@ -198,6 +232,8 @@ class Example:
             "region": world.foreign_region.code,
             "task": foreign.collection.task.pk,
             "contact": foreign.contact.pk,
+            "document": foreign.letters.pending.number,
+            "recipient": "curious@example.com",
         }
 
     def value(self, schema: dict, name: str = ""):
@@ -247,9 +283,7 @@ def api_client(world: World, role: str) -> Client:
     return client
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("operation", OPERATIONS, ids=" ".join)
-def test_no_api_endpoint_shows_or_changes_another_teams_customer(operation, role, world):
+def probe_operation(world: World, operation: tuple[str, str], role: str) -> Probe:
     method, path = operation
     spec = SCHEMA["paths"][path][method.lower()]
     probe = Probe(world, role, api_client(world, role))
@@ -282,12 +316,26 @@ def test_no_api_endpoint_shows_or_changes_another_teams_customer(operation, role
             body_schema = body_schema.get("application/json", {}).get("schema", {})
             body = example.value(body_schema) if body_schema else {}
             response = probe.request(method, url, data=body, json_body=True)
-            if probe.blind and not 400 <= response.status_code < 500:
+            status = response.status_code
+            if probe.blind and not 400 <= status < 500:
                 probe.failures.append(
                     f"{method} {url} {json.dumps(body, ensure_ascii=False)}: answers "
-                    f"{response.status_code}; a role that may not see the customer needs a 4xx"
+                    f"{status}; a role that may not see the customer needs a 4xx"
                 )
-    probe.assert_clean()
+            elif probe.blind and label and status not in allowed:
+                # A refusal for the object's state (422: "already sent", "not a failed
+                # message") tells that the foreign object exists: it must be as missing.
+                probe.failures.append(
+                    f"{method} {url} {json.dumps(body, ensure_ascii=False)}: answers {status} "
+                    f"for the foreign {label}; expected one of {allowed}"
+                )
+    return probe
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=" ".join)
+def test_no_api_endpoint_shows_or_changes_another_teams_customer(operation, world):
+    failures = probe_every_role(world, lambda role: probe_operation(world, operation, role))
+    assert not failures, f"{len(failures)} problem(s):\n" + "\n".join(failures)
 
 
 # --- The marker check can fail: those who may see the customer do see the markers ---------------
@@ -378,3 +426,43 @@ def test_finance_and_admin_get_the_foreign_collection_work_from_the_api(role, wo
     assert [answer.status_code for answer in answers] == [200] * len(answers)
     text = "\n".join(answer_text(answer) for answer in answers)
     assert missing_markers(world.foreign, text, names) == []
+
+
+LETTER_MARKERS = {
+    "letter number",
+    "answered letter number",
+    "reply note",
+    "message subject",
+    "message text",
+    "attempt detail",
+    "alert text",
+}
+
+
+@pytest.mark.parametrize("role", SEEING)
+def test_finance_and_admin_see_the_foreign_letters_and_messages_on_their_pages(role, world):
+    letters = world.foreign.letters
+    client = client_as(world, role)
+    pages = [
+        client.get(reverse("documents:mark_sent", args=[letters.pending.pk])),
+        client.get(reverse("documents:confirmation", args=[letters.answered.pk])),
+        client.get(reverse("notifications:message", args=[letters.message.pk])),
+    ]
+    assert [page.status_code for page in pages] == [200] * len(pages)
+    text = "\n".join(answer_text(page) for page in pages)
+    assert missing_markers(world.foreign, text, LETTER_MARKERS) == []
+
+
+@pytest.mark.parametrize("role", SEEING)
+def test_finance_and_admin_get_the_foreign_letters_and_messages_from_the_api(role, world):
+    letters = world.foreign.letters
+    client = api_client(world, role)
+    answers = [
+        client.get(f"/api/v1/documents/{letters.pending.number}"),
+        client.get("/api/v1/confirmations", {"customer": world.foreign.customer.code}),
+        client.get(f"/api/v1/messages/{letters.message.pk}"),
+        client.get("/api/v1/alerts"),
+    ]
+    assert [answer.status_code for answer in answers] == [200] * len(answers)
+    text = "\n".join(answer_text(answer) for answer in answers)
+    assert missing_markers(world.foreign, text, LETTER_MARKERS) == []

@@ -18,7 +18,7 @@ from ninja.responses import Status
 
 from huikuan.core.dates import business_today
 from huikuan.customers.selectors import customers_visible_to
-from huikuan.documents.models import BalanceConfirmation, Document, DocumentKind
+from huikuan.documents.models import BalanceConfirmation, Document
 from huikuan.documents.selectors import confirmations_for_list
 from huikuan.documents.services import (
     confirmation_reply_record,
@@ -33,7 +33,6 @@ from huikuan.notifications.services import (
     dunning_message_send,
     message_bounce_report,
 )
-from huikuan.org.models import Role
 
 from .dunning_schemas import PageQuery
 from .errors import ApiError, not_found
@@ -57,8 +56,6 @@ from .notifications_schemas import (
 from .schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, Text
 
 router = Router()
-
-LAWYER_SENDERS = (Role.MANAGER, Role.ADMIN)
 
 
 def _page(queryset, pages: PageQuery) -> tuple[list, int]:
@@ -123,10 +120,6 @@ def documents_create(request, payload: DocumentIn):
     number. Refused (422) for a demand to a customer with nothing overdue. Lawyer's letters
     need a manager or admin (403)."""
     customer = _customer(request, payload.customer)
-    if payload.kind == DocumentKind.LAWYER_LETTER and not (
-        request.auth.is_superuser or request.auth.role in LAWYER_SENDERS
-    ):
-        raise ApiError(403, "kind", _("Only managers and administrators send lawyer's letters."))
     document = document_issue(
         kind=payload.kind,
         customer=customer,

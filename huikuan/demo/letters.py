@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.utils import timezone
 
-from huikuan.customers.models import Contact, Customer
+from huikuan.customers.models import Customer
 from huikuan.documents.models import DocumentKind, Letterhead, SentVia
 from huikuan.documents.services import (
     confirmation_reply_record,
@@ -28,6 +28,7 @@ from huikuan.documents.services import (
 from huikuan.ledger.models import Receivable
 from huikuan.notifications.models import Channel, Purpose, Robot, RobotPurpose
 from huikuan.notifications.outbox import message_enqueue
+from huikuan.notifications.reminders import email_contact
 
 from .world import CustomerPlan, Staff
 
@@ -49,7 +50,7 @@ UNSET_ROBOT_URL = "http://127.0.0.1:9/cgi-bin/webhook/send?key=demo-not-configur
 
 
 def _email_of(customer: Customer) -> str:
-    contact = Contact.objects.filter(customer=customer, is_active=True).exclude(email="").first()
+    contact = email_contact(customer)
     return contact.email if contact else ""
 
 

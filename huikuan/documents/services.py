@@ -11,6 +11,7 @@ through the dunning services.
 import hashlib
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from huikuan.core.errors import invalid
 from huikuan.core.money import MoneyError, to_decimal
 from huikuan.dunning.models import Channel, InterruptionKind, Outcome
 from huikuan.dunning.services import activity_log, limitation_event_record
+from huikuan.org.models import Role
 
 from .models import (
     CLOSED_CONFIRMATION,
@@ -48,6 +50,8 @@ NUMBER_PREFIX = {
     DocumentKind.LAWYER_LETTER: "LS",
 }
 SCAN_MAX_BYTES = 10 * 1024 * 1024
+# A lawyer's letter commits the company to legal steps: managers and administrators send it.
+LAWYER_LETTER_ROLES = {Role.MANAGER, Role.ADMIN}
 # What a scan may be, told by its first bytes (a file's name proves nothing).
 SCAN_SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -104,6 +108,14 @@ def _next_number(kind: str, on: date) -> str:
     return f"{stem}{sequence:06d}"
 
 
+def may_issue(user, kind: str) -> bool:
+    """Whether ``user`` may issue a letter of ``kind``: anyone who sees the customer, except a
+    lawyer's letter, which needs a manager or an administrator. ``None`` is the system."""
+    if kind != DocumentKind.LAWYER_LETTER or user is None or getattr(user, "pk", None) is None:
+        return True
+    return bool(user.is_superuser or user.role in LAWYER_LETTER_ROLES)
+
+
 @transaction.atomic
 def document_issue(
     *,
@@ -124,6 +136,8 @@ def document_issue(
     """
     if kind not in DocumentKind.values:
         raise invalid("kind", _("Unknown kind of document: %(kind)s.") % {"kind": kind})
+    if not may_issue(actor, kind):
+        raise PermissionDenied(_("Only managers and administrators send lawyer's letters."))
     if date_from is not None and date_from > as_of:
         raise invalid("date_from", _("The period cannot start after the as-of date."))
     # Only a statement covers a period.

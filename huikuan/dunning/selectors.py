@@ -40,11 +40,15 @@ from .models import (
     Activity,
     ApprovalRequest,
     Case,
+    CollectionProfile,
     Dispute,
+    DunningLevel,
+    DunningPolicy,
     Outcome,
     Promise,
     PromiseStatus,
     Reason,
+    Segment,
     Task,
     TaskStatus,
 )
@@ -690,3 +694,36 @@ def promises_for(*, user, status: str | None = None) -> QuerySet[Promise]:
     if status:
         queryset = queryset.filter(status=status)
     return queryset.select_related("customer", "created_by").order_by("due_on", "pk")
+
+
+# --- The ladder a customer is on ---------------------------------------------------------------
+
+
+def policy_for(customer) -> DunningPolicy | None:
+    """The ladder that applies to ``customer``: the one chosen on its collection profile, else
+    the active ladder of its segment (government buyers have their own when one exists). The
+    daily run applies the same rule to all customers at once (``run._Run.ladder_for``)."""
+    profile = CollectionProfile.objects.filter(customer=customer, policy__isnull=False).first()
+    if profile is not None and profile.policy.is_active:
+        return profile.policy
+    active = DunningPolicy.objects.filter(is_active=True)
+    if customer.is_government:
+        found = active.filter(segment=Segment.GOVERNMENT).first()
+        if found is not None:
+            return found
+    return active.filter(segment=Segment.DEFAULT).first()
+
+
+def current_level(customer) -> DunningLevel | None:
+    """The rung of its ladder ``customer`` stands on: its open case's level, else the first rung
+    (the friendly reminder); None when no ladder applies."""
+    policy = policy_for(customer)
+    if policy is None:
+        return None
+    levels = list(policy.levels.order_by("number"))
+    if not levels:
+        return None
+    case = Case.objects.filter(customer=customer, closed_on__isnull=True).first()
+    number = case.level if case is not None else levels[0].number
+    reached = [level for level in levels if level.number <= number]
+    return reached[-1] if reached else levels[0]

@@ -22,12 +22,13 @@ from huikuan.documents.models import Language
 from huikuan.documents.selectors import customer_contacts
 from huikuan.dunning.models import Action, DunningLevel, Outcome, Task, TaskSource, TaskStatus
 from huikuan.dunning.models import Channel as ActivityChannel
+from huikuan.dunning.selectors import policy_for
 from huikuan.dunning.services import activity_log, task_complete
 from huikuan.ledger.models import Receivable
 
 from .models import Channel, Message, Purpose
 from .outbox import message_enqueue
-from .templating import message_for_level, policy_for
+from .templating import message_for_level
 
 logger = logging.getLogger(__name__)
 

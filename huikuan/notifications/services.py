@@ -14,12 +14,12 @@ from huikuan.core.errors import invalid
 from huikuan.documents.models import Document, Language
 from huikuan.documents.services import document_issue
 from huikuan.dunning.models import DunningLevel
+from huikuan.dunning.selectors import current_level
 
 from .models import Alert, AlertKind, Channel, Message, MessageStatus, MessageTemplate, Purpose
 from .outbox import alert_raise, message_enqueue
 from .templating import (
     MESSAGE_CHANNELS,
-    current_level,
     document_message,
     message_for_level,
     validate_message_template,

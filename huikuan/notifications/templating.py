@@ -19,8 +19,13 @@ from django.utils.translation import gettext as _
 from huikuan.core.errors import invalid
 from huikuan.documents.models import DocumentKind, Language
 from huikuan.documents.render import validate_template
-from huikuan.documents.selectors import letterhead, overdue_data, statement_data
-from huikuan.dunning.models import Case, CollectionProfile, DunningLevel, DunningPolicy, Segment
+from huikuan.documents.selectors import (
+    customer_contacts,
+    letterhead,
+    overdue_data,
+    statement_data,
+)
+from huikuan.dunning.models import DunningLevel
 
 from . import defaults
 from .models import Channel, MessageTemplate
@@ -200,8 +205,7 @@ def message_context_for_document(*, document, language: str, recipient: str = ""
     customer = document.customer
     head = letterhead()
     rep_name, rep_phone = _rep(customer)
-    contacts = list(customer.contacts.filter(is_active=True).order_by("pk"))
-    contacts.sort(key=lambda c: c.role != "finance")
+    contacts = customer_contacts(customer)
     return {
         "customer": customer.name,
         "contact_name": addressee(customer, recipient) or (contacts[0].name if contacts else ""),
@@ -232,32 +236,3 @@ def validate_message_template(*, subject: str, body: str, channel: str) -> None:
 
 
 # --- Which level a customer is at ----------------------------------------------------------------
-
-
-def policy_for(customer) -> DunningPolicy | None:
-    """The ladder that applies to ``customer``: the one chosen on its collection profile, else
-    the active ladder of its segment (government buyers have their own when one exists)."""
-    profile = CollectionProfile.objects.filter(customer=customer, policy__isnull=False).first()
-    if profile is not None and profile.policy.is_active:
-        return profile.policy
-    active = DunningPolicy.objects.filter(is_active=True)
-    if customer.is_government:
-        found = active.filter(segment=Segment.GOVERNMENT).first()
-        if found is not None:
-            return found
-    return active.filter(segment=Segment.DEFAULT).first()
-
-
-def current_level(customer) -> DunningLevel | None:
-    """The rung of its ladder ``customer`` stands on: its open case's level, else the first rung
-    (the friendly reminder); None when no ladder applies."""
-    policy = policy_for(customer)
-    if policy is None:
-        return None
-    levels = list(policy.levels.order_by("number"))
-    if not levels:
-        return None
-    case = Case.objects.filter(customer=customer, closed_on__isnull=True).first()
-    number = case.level if case is not None else levels[0].number
-    reached = [level for level in levels if level.number <= number]
-    return reached[-1] if reached else levels[0]

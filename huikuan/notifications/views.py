@@ -26,17 +26,17 @@ from huikuan.customers.selectors import customers_visible_to
 from huikuan.documents.models import Document, DocumentKind, Language
 from huikuan.documents.render import render_html
 from huikuan.documents.selectors import customer_contacts
-from huikuan.documents.services import document_issue
+from huikuan.documents.services import document_issue, may_issue
 from huikuan.dunning.models import DunningLevel
+from huikuan.dunning.selectors import current_level
 from huikuan.org.models import Role
 from huikuan.web.access import get_customer_for_user
-from huikuan.web.decorators import role_required, user_has_role
+from huikuan.web.decorators import role_required
 
 from . import outbox, selectors, services, templating
 from .forms import MESSAGE, POST, ComposeForm, MessageTemplateForm, OutboxFilterForm, RequeueForm
 from .models import Channel, Message, MessageStatus
 
-LAWYER_SENDERS = (Role.MANAGER, Role.ADMIN)
 TEMPLATE_EDITORS = (Role.FINANCE, Role.ADMIN)
 PAGE_SIZE = 50
 
@@ -156,12 +156,12 @@ def _send(request, customer, form: ComposeForm) -> str:
 def compose(request, customer_pk):
     customer = get_customer_for_user(request.user, customer_pk)
     today = business_today()
-    level = templating.current_level(customer)
+    level = current_level(customer)
     options = {
         "customer": customer,
         "contacts": customer_contacts(customer),
         "level": level,
-        "may_send_lawyer_letter": user_has_role(request.user, *LAWYER_SENDERS),
+        "may_send_lawyer_letter": may_issue(request.user, DocumentKind.LAWYER_LETTER),
     }
     initial = {"as_of": today, "what": MESSAGE if level else DocumentKind.STATEMENT.value}
     if request.GET.get("what"):

@@ -6,12 +6,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from huikuan.audit.models import AuditEntry
 from huikuan.documents.models import BalanceConfirmation, ConfirmationStatus, Document
 from huikuan.documents.services import document_issue, document_mark_sent
 from huikuan.dunning.models import Activity, Channel, InterruptionKind, LimitationEvent
 from huikuan.dunning.tests.factories import make_customer, make_receivable, make_user, refused
+from huikuan.org.models import Role
 
 from .helpers import pdf_text
 
@@ -96,8 +98,19 @@ def test_refused_issues_write_nothing(customer):
     assert documents_state() == before
 
 
+def test_only_a_manager_or_administrator_issues_a_lawyers_letter(customer):
+    with pytest.raises(PermissionDenied):
+        document_issue(kind="lawyer-letter", customer=customer, as_of=AS_OF, actor=make_user())
+    assert not Document.objects.exists()
+    for role in (Role.MANAGER, Role.ADMIN):
+        issued = document_issue(
+            kind="lawyer-letter", customer=customer, as_of=AS_OF, actor=make_user(role)
+        )
+        assert issued.kind == "lawyer-letter"
+
+
 def test_sending_a_demand_by_post_logs_a_letter_and_restarts_the_limitation_period(customer):
-    user = make_user()
+    user = make_user(Role.MANAGER)
     document = document_issue(kind="lawyer-letter", customer=customer, as_of=AS_OF, actor=user)
     document_mark_sent(
         document=document, on=date(2026, 11, 24), via="post", actor=user, reference="SF123"

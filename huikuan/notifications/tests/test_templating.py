@@ -9,10 +9,11 @@ from django.utils import translation
 
 from huikuan.audit.models import AuditEntry
 from huikuan.dunning.models import Action, Case, DunningLevel, Tone
+from huikuan.dunning.selectors import current_level
 from huikuan.notifications import defaults
 from huikuan.notifications.models import Channel, MessageTemplate
 from huikuan.notifications.services import message_template_reset, message_template_save
-from huikuan.notifications.templating import current_level, message_for_level
+from huikuan.notifications.templating import message_for_level
 
 from .letters_world import World
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "huikuan.risk",
     "huikuan.documents",
     "huikuan.notifications",
+    "huikuan.imports",
     "huikuan.reports",
     "huikuan.api",
     "huikuan.demo",
@@ -213,3 +214,9 @@ HUIKUAN_OUTBOX_BACKOFF_MAX_SECONDS = 3600
 # The ladder's reminder messages go out by email on their own after the daily run
 # (huikuan/notifications/reminders.py); off: reps send them by hand.
 HUIKUAN_AUTO_REMINDERS = env_bool("HUIKUAN_AUTO_REMINDERS", True)
+
+# --- Imports ------------------------------------------------------------------------------------
+# The largest file and the most data rows an import accepts; bigger ones are refused before they
+# are read (huikuan/imports/reading.py).
+HUIKUAN_IMPORT_MAX_BYTES = int(env_str("HUIKUAN_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+HUIKUAN_IMPORT_MAX_ROWS = int(env_str("HUIKUAN_IMPORT_MAX_ROWS", "200000"))

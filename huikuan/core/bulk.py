@@ -98,3 +98,35 @@ def insert_values(model, field_names: tuple[str, ...], rows: list[tuple]) -> Non
                     for values in rows
                 ],
             )
+
+
+def insert_prepared(model, field_names: tuple[str, ...], rows) -> None:
+    """INSERT ``rows`` whose values are already what the columns hold — money as integer fen,
+    JSON as its text, foreign keys as ids — except dates and moments, which are adapted for the
+    database here. The fastest way in for big imports: no model instances, no per-value field
+    calls beyond the date columns."""
+    fields = [model._meta.get_field(name) for name in field_names]
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    adapt = []
+    for index, f in enumerate(fields):
+        if isinstance(f, models.DateTimeField):
+            adapt.append((index, connection.ops.adapt_datetimefield_value))
+        elif isinstance(f, models.DateField):
+            adapt.append((index, connection.ops.adapt_datefield_value))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for values in rows:
+                    copy.write_row(values)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        prepared = []
+        for values in rows:
+            if adapt:
+                values = list(values)
+                for index, function in adapt:
+                    values[index] = function(values[index])
+            prepared.append(values)
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", prepared)

@@ -1,5 +1,6 @@
-"""`huikuan bench aging|daily|credit-check|letters`: how fast are per-customer aging, the daily
-run, the order-stage credit check, and letters and the outbox on this database?"""
+"""`huikuan bench aging|daily|credit-check|letters|import`: how fast are per-customer aging, the
+daily run, the order-stage credit check, letters and the outbox, and importing a big sheet on this
+database?"""
 
 import os
 import secrets
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from huikuan.core.dates import business_today
 from huikuan.core.errors import error_items
+from huikuan.demo import bench_import
 from huikuan.demo import bench_letters as letters
 from huikuan.demo.bench import (
     BenchRefused,
@@ -153,11 +155,101 @@ class Command(BaseCommand):
             help=_("write the emails as files (the drop mode) instead of sending them by SMTP"),
         )
         letters_cmd.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("random seed"))
+        importing = sub.add_parser("import", help=_("importing a big sheet of receivables"))
+        importing.add_argument(
+            "--rows", type=int, default=100_000, help=_("receivables in the file (default 100000)")
+        )
+        importing.add_argument(
+            "--customers", type=int, default=2000, help=_("customers they belong to (default 2000)")
+        )
+        importing.add_argument(
+            "--format", choices=("xlsx", "csv"), default="xlsx", help=_("file format")
+        )
+        importing.add_argument("--seed", type=int, default=DEFAULT_SEED, help=_("random seed"))
         letters_cmd.add_argument(
             "--allow-existing-data",
             action="store_true",
             help=_("add the benchmark data even though the database holds other ledger data"),
         )
+
+    def _import(self, options):
+        import tempfile
+        from pathlib import Path
+
+        from django.contrib.auth import get_user_model
+
+        out = self.stdout.write
+        actor = (
+            get_user_model()
+            .objects.filter(is_active=True, is_superuser=True)
+            .order_by("pk")
+            .first()
+        )
+        if actor is None:
+            actor = get_user_model().objects.create_superuser(
+                "bench-import", password=secrets.token_urlsafe(16)
+            )
+        as_of = business_today()
+        count = options["rows"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"receivables.{options['format']}"
+            started = time.perf_counter()
+            data = bench_import.rows(
+                count=count, customers=options["customers"], as_of=as_of, seed=options["seed"]
+            )
+            if options["format"] == "csv":
+                bench_import.write_csv(path, data)
+            else:
+                bench_import.write_xlsx(path, data)
+            out(
+                _("Wrote %(rows)s receivables to %(format)s (%(mb).1f MB) in %(s).1f s.")
+                % {
+                    "rows": count,
+                    "format": options["format"],
+                    "mb": path.stat().st_size / 2**20,
+                    "s": time.perf_counter() - started,
+                }
+            )
+            self._database_line()
+            first = bench_import.timed_import(path=path, actor=actor, as_of=as_of)
+            again = bench_import.timed_import(path=path, actor=actor, as_of=as_of)
+        for timing, what in ((first, _("import")), (again, _("same file again"))):
+            batch = timing.batch
+            steps = ", ".join(f"{step} {seconds:.2f}" for step, seconds in timing.steps.items())
+            out(
+                _(
+                    "%(what)s: %(seconds).2f s — %(new)s new, %(changed)s changed, %(same)s "
+                    "unchanged, %(bad)s with errors; status %(status)s (steps: %(steps)s)."
+                )
+                % {
+                    "what": what,
+                    "seconds": timing.seconds,
+                    "new": batch.to_create,
+                    "changed": batch.to_update,
+                    "same": batch.unchanged,
+                    "bad": batch.error_count,
+                    "status": batch.status,
+                    "steps": steps,
+                }
+            )
+        peak = bench_import.peak_mb()
+        met = first.seconds <= bench_import.TARGET_SECONDS and peak <= bench_import.TARGET_MB
+        out(
+            _(
+                "Import of %(rows)s rows %(seconds).1f s (target %(target)s s), peak memory "
+                "%(mb).0f MB (target %(target_mb)s MB): %(verdict)s."
+            )
+            % {
+                "rows": count,
+                "seconds": first.seconds,
+                "target": bench_import.TARGET_SECONDS,
+                "mb": peak,
+                "target_mb": bench_import.TARGET_MB,
+                "verdict": _("met") if met else _("missed"),
+            }
+        )
+        if first.batch.to_create != count or again.batch.to_create or again.batch.to_update:
+            raise CommandError(_("The import did not create every row once."))
 
     def _daily(self, options):
         receivables = options["receivables"]
@@ -296,6 +388,8 @@ class Command(BaseCommand):
             out(f"    {name:<20}{value:>9}")
 
     def handle(self, *args, **options):
+        if options["benchmark"] == "import":
+            return self._import(options)
         if options["benchmark"] == "daily":
             return self._daily(options)
         if options["benchmark"] == "credit-check":

@@ -5,7 +5,7 @@
 1. **Promises** — an open promise is kept once the customer's payments since it was made reach
    its amount; on the day after its date, if they have not, it is broken: flagged, the customer's
    standing lowered, a firm follow-up task created and the customer's overdue items pushed one
-   level up the ladder at once (escalation).
+   level up the ladder at once (escalation); a ``promise.broken`` event tells other systems.
 2. **Ladder** — each open receivable climbs to the highest level of its customer's policy whose
    day has come (levels are days from the due date; negative days are reminders before it).
    Receivables in an open dispute stay where they are. One task per customer per working day
@@ -32,7 +32,9 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from huikuan.core.bulk import insert_rows, insert_values
-from huikuan.core.money import from_fen
+from huikuan.core.events import events_emit_many
+from huikuan.core.models import EventKind
+from huikuan.core.money import from_fen, money_str
 from huikuan.customers.models import Customer
 from huikuan.ledger.classes import class_thresholds, debt_class_for
 from huikuan.ledger.models import Payment, PaymentKind, Receivable
@@ -256,6 +258,7 @@ class _Run:
             .order_by("pk")
         )
         profiles = []
+        broken_events = []
         for promise in open_promises:
             paid = (
                 Payment.objects.filter(
@@ -278,6 +281,7 @@ class _Run:
                 self.result.promises_broken += 1
                 self.escalate.add(promise.customer_id)
                 profiles.append(promise.customer_id)
+                broken_events.append(_broken_event(promise, self.as_of))
                 self.add_task(
                     key=f"broken:{promise.pk}",
                     customer_id=promise.customer_id,
@@ -301,6 +305,7 @@ class _Run:
             profile.standing -= 1
             profile.broken_promises += 1
             profile.save(update_fields=["standing", "broken_promises"])
+        events_emit_many(broken_events)  # for other systems (webhooks): one statement
         self.progress("promises")
 
     def ladder(self) -> None:
@@ -561,6 +566,26 @@ class _Run:
         )
         self.result.tasks_created = len(fresh)
         self.progress("tasks")
+
+
+def _broken_event(promise: Promise, as_of: date) -> dict:
+    """The ``promise.broken`` event of a promise the run just marked broken."""
+    return {
+        "kind": EventKind.PROMISE_BROKEN,
+        "customer_id": promise.customer_id,
+        "customer_code": promise.customer.code,
+        "object_type": "promise",
+        "object_id": promise.pk,
+        "payload": {
+            "amount": money_str(promise.amount),
+            "paid": money_str(promise.paid),
+            "short": money_str(promise.amount - promise.paid),
+            "made_on": promise.made_on.isoformat(),
+            "due_on": promise.due_on.isoformat(),
+            "promised_by": promise.promised_by,
+            "broken_on": as_of.isoformat(),
+        },
+    }
 
 
 def _existing(model, keys: list[str]) -> dict[str, object]:

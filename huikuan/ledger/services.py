@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 from huikuan.audit.services import audit_record, snapshot
 from huikuan.contracts.models import Contract, Delivery, InstallmentNode
 from huikuan.core.errors import invalid
-from huikuan.core.money import ZERO, MoneyError, to_decimal
+from huikuan.core.events import event_emit
+from huikuan.core.models import EventKind
+from huikuan.core.money import ZERO, MoneyError, money_str, to_decimal
 from huikuan.customers.models import Customer
 
 from .models import (
@@ -208,7 +210,8 @@ def payment_record(
 
     ``allocate`` is ``"auto"`` (oldest due first), ``"none"`` (all of it stays as unapplied
     credit), or explicit ``(receivable or its number, amount)`` lines. Whatever is not allocated
-    remains on the customer as unapplied credit. Any error posts nothing.
+    remains on the customer as unapplied credit. Any error posts nothing. A payment (not a
+    credit note) is announced to other systems as a ``payment.recorded`` event.
     """
     amount = _amount("amount", amount)
     if kind not in PaymentKind.values:
@@ -244,6 +247,23 @@ def payment_record(
     else:
         payment_allocate(payment=payment, lines=allocate, actor=actor)
     payment.refresh_from_db()
+    if kind == PaymentKind.PAYMENT:
+        # For other systems (webhooks): one INSERT, in this transaction.
+        event_emit(
+            kind=EventKind.PAYMENT_RECORDED,
+            obj=payment,
+            customer=customer,
+            payload={
+                "number": payment.number,
+                "received_on": payment.received_on.isoformat(),
+                "amount": money_str(payment.amount),
+                "currency": payment.currency,
+                "method": payment.method,
+                "reference": payment.reference,
+                "allocated": money_str(payment.allocated),
+                "unapplied": money_str(payment.amount - payment.allocated),
+            },
+        )
     return payment
 
 

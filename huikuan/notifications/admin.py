@@ -4,6 +4,10 @@ Administrators set up the group robots (webhook address, DingTalk secret, purpos
 edit the message templates of the dunning levels. Messages, their delivery log and the alerts
 are written by the outbox and its worker, so they are shown view-only: a status changed here
 would skip the exactly-once rules (cancel and requeue from the outbox page instead).
+
+Webhook endpoints and the business events (``core.Event``) are view-only here too: endpoints
+are managed on the /webhooks/ pages, whose services audit each change and cancel the waiting
+messages of an endpoint switched off; events are an append-only log.
 """
 
 from django import forms
@@ -12,8 +16,17 @@ from django.template import Template, TemplateSyntaxError
 from django.utils.translation import gettext_lazy as _
 
 from huikuan.core.admin import HuikuanModelAdmin, ViewOnlyAdmin, ViewOnlyInline, year_filter
+from huikuan.core.models import Event
 
-from .models import Alert, DeliveryAttempt, Message, MessageTemplate, Robot
+from .models import (
+    Alert,
+    CustomerClassSeen,
+    DeliveryAttempt,
+    Message,
+    MessageTemplate,
+    Robot,
+    WebhookEndpoint,
+)
 
 
 @admin.register(Robot)
@@ -75,13 +88,14 @@ class MessageAdmin(ViewOnlyAdmin):
         "customer",
         "recipient",
         "robot",
+        "webhook",
         "subject",
         "status",
         "attempts",
         "sent_at",
     )
     list_filter = (year_filter(Message, "created_at"), "status", "channel", "purpose")
-    list_select_related = ("customer", "robot")
+    list_select_related = ("customer", "robot", "webhook")
     search_fields = ("key", "recipient", "subject", "customer__code", "customer__name")
     search_help_text = _("Key, recipient, subject, or the customer's code or name.")
     inlines = (DeliveryAttemptInline,)
@@ -101,3 +115,37 @@ class AlertAdmin(ViewOnlyAdmin):
     list_filter = ("kind", ("resolved_at", admin.EmptyFieldListFilter))
     list_select_related = ("customer", "message")
     search_fields = ("text", "customer__code", "customer__name")
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ViewOnlyAdmin):
+    list_display = ("name", "url", "is_active", "created_by", "created_at")
+    list_filter = ("is_active",)
+    list_select_related = ("created_by",)
+    search_fields = ("name", "url")
+    # The secret is shown on the endpoint's page only.
+    fields = ("name", "url", "events", "is_active", "created_by", "created_at", "updated_at")
+
+
+@admin.register(Event)
+class EventAdmin(ViewOnlyAdmin):
+    list_display = (
+        "pk",
+        "occurred_at",
+        "kind",
+        "customer_code",
+        "object_type",
+        "object_id",
+        "dispatched_at",
+    )
+    list_filter = ("kind",)
+    search_fields = ("customer_code", "object_id")
+    search_help_text = _("The customer's code or the object's id.")
+
+
+@admin.register(CustomerClassSeen)
+class CustomerClassSeenAdmin(ViewOnlyAdmin):
+    list_display = ("customer", "debt_class", "seen_on")
+    list_filter = ("debt_class",)
+    list_select_related = ("customer",)
+    search_fields = ("customer__code", "customer__name")

@@ -26,6 +26,7 @@ from .models import Message, Purpose, Robot, RobotPurpose
 from .outbox import message_enqueue
 from .reminders import reminders_send
 from .templating import money
+from .webhooks import classes_track, events_dispatch
 
 TOP_TASKS = 5
 
@@ -189,11 +190,14 @@ def alerts_for_signals_enqueue(*, as_of: date, now: datetime) -> int:
 def day_messages_enqueue(*, as_of: date, now: datetime) -> int:
     """The messages of ``as_of`` queued after the daily run: the ladder's reminder emails to
     customers (first, so the digest no longer counts the reminders already sent), then the group
-    robots' posts (the reps' digests, the managers' signal alert). Returns how many were newly
-    queued. Safe to call again: a day's message is queued once."""
+    robots' posts (the reps' digests, the managers' signal alert), then the webhooks of the
+    day's events — customers' class changes are looked for here (``webhooks.classes_track``).
+    Returns how many were newly queued. Safe to call again: a day's message is queued once."""
     reminders = reminders_send(as_of=as_of, now=now)
-    return (
+    queued = (
         reminders
         + digests_enqueue(as_of=as_of, now=now)
         + alerts_for_signals_enqueue(as_of=as_of, now=now)
     )
+    classes_track(as_of=as_of)
+    return queued + events_dispatch(now=now)

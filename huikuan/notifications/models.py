@@ -8,7 +8,10 @@ lets another worker send it after the lease ends; a crash after it leaves the me
 ``unknown`` for a person to check, with an alert.
 """
 
+import secrets
+
 from django.conf import settings
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +27,7 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     WECOM = "wecom", _("WeCom group robot")
     DINGTALK = "dingtalk", _("DingTalk group robot")
+    WEBHOOK = "webhook", _("Webhook")
 
 
 ROBOT_CHANNELS = (Channel.WECOM, Channel.DINGTALK)
@@ -34,6 +38,7 @@ class Purpose(models.TextChoices):
     DOCUMENT = "document", _("Letter sent as a document")
     DIGEST = "digest", _("Reps' daily digest")
     ALERT = "alert", _("Alert to managers")
+    EVENT = "event", _("Business event to a webhook")
 
 
 class RobotPurpose(models.TextChoices):
@@ -73,6 +78,71 @@ class Robot(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def new_webhook_secret() -> str:
+    """A fresh signing secret for a webhook endpoint: 256 random bits, URL-safe text."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """An address of another system that receives Huikuan's business events (``core.Event``)
+    as signed JSON POSTs. ``events`` lists the kinds it wants; empty means all of them."""
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(
+        _("address (URL)"),
+        max_length=500,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+    # The HMAC-SHA256 key of the X-Huikuan-Signature header; shown to administrators only.
+    secret = models.CharField(_("signing secret"), max_length=100, default=new_webhook_secret)
+    events = models.JSONField(_("events"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def wants(self, kind: str) -> bool:
+        """Whether this endpoint subscribed to events of ``kind`` (no list: every kind)."""
+        return not self.events or kind in self.events
+
+
+class CustomerClassSeen(models.Model):
+    """The debt class (货款五类) of a customer the last time the daily step looked, so that the
+    next look can tell a change (the ``customer.class_changed`` event). Blank: nothing open."""
+
+    customer = models.OneToOneField(
+        Customer,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    debt_class = models.CharField(_("debt class"), max_length=10, blank=True)
+    seen_on = models.DateField(_("seen on"))
+
+    class Meta:
+        verbose_name = _("customer's last seen debt class")
+        verbose_name_plural = _("customers' last seen debt classes")
+
+    def __str__(self):
+        return f"{self.customer_id} {self.debt_class} {self.seen_on}"
 
 
 class MessageTemplate(models.Model):
@@ -160,7 +230,16 @@ class Message(models.Model):
         related_name="messages",
         verbose_name=_("group robot"),
     )
-    # Email addresses (comma-separated) or a mobile number; blank for a robot.
+    webhook = models.ForeignKey(
+        WebhookEndpoint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("webhook endpoint"),
+    )
+    # Email addresses (comma-separated) or a mobile number; blank for a robot; the endpoint's
+    # name for a webhook (what the outbox shows; the address is read from the endpoint).
     recipient = models.CharField(_("to"), max_length=500, blank=True)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body_text = models.TextField(_("text"))
@@ -198,11 +277,16 @@ class Message(models.Model):
             models.Index(fields=["customer", "-created_at"], name="message_customer_idx"),
         ]
         constraints = [
-            # A robot message names its robot; the others name a recipient.
+            # A robot message names its robot, a webhook message its endpoint; the others name
+            # a recipient.
             models.CheckConstraint(
                 condition=(
                     Q(channel__in=[c.value for c in ROBOT_CHANNELS], robot__isnull=False)
-                    | (~Q(channel__in=[c.value for c in ROBOT_CHANNELS]) & ~Q(recipient=""))
+                    | Q(channel=Channel.WEBHOOK.value, webhook__isnull=False)
+                    | (
+                        ~Q(channel__in=[*(c.value for c in ROBOT_CHANNELS), Channel.WEBHOOK.value])
+                        & ~Q(recipient="")
+                    )
                 ),
                 name="message_has_destination",
             ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhook_views
 
 app_name = "notifications"
 
@@ -16,4 +16,12 @@ urlpatterns = [
         views.message_template_edit,
         name="message_template",
     ),
+    # Webhooks (administrators only).
+    path("webhooks/", webhook_views.webhook_list, name="webhooks"),
+    path("webhooks/new/", webhook_views.webhook_new, name="webhook_new"),
+    path("webhooks/deliveries/", webhook_views.webhook_deliveries, name="webhook_deliveries"),
+    path("webhooks/<int:pk>/", webhook_views.webhook_edit, name="webhook"),
+    path("webhooks/<int:pk>/rotate-secret/", webhook_views.webhook_rotate, name="webhook_rotate"),
+    path("webhooks/<int:pk>/switch/", webhook_views.webhook_switch, name="webhook_switch"),
+    path("webhooks/<int:pk>/test/", webhook_views.webhook_test, name="webhook_test"),
 ]

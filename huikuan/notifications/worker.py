@@ -53,6 +53,7 @@ from .models import (
     MessageStatus,
 )
 from .outbox import alert_raise
+from .webhooks import events_dispatch
 
 # Fault injection for the crash tests, a comma-separated list in this environment variable:
 #   outbox:after_claim          SIGKILL right after the claim committed (nothing handed over)
@@ -121,6 +122,8 @@ def _lease() -> timedelta:
 def _to(message: Message) -> str:
     if message.channel in ROBOT_CHANNELS:
         return str(message.robot) if message.robot_id else "—"
+    if message.channel == Channel.WEBHOOK:
+        return str(message.webhook) if message.webhook_id else "—"
     return message.recipient
 
 
@@ -383,7 +386,7 @@ def _send_one(
     now_fn: Callable[[], datetime],
     connections: Connections,
 ) -> str | None:
-    message = Message.objects.select_related("document", "robot", "customer").get(pk=pk)
+    message = Message.objects.select_related("document", "robot", "webhook", "customer").get(pk=pk)
     handed_over: list[datetime] = []
 
     def hand_over() -> bool:
@@ -442,8 +445,11 @@ def send_due(
     """One pass: reclaim what dead workers left, claim up to ``limit`` due messages and send
     them one by one over shared connections. ``stop`` is asked before each message; when it
     says so the rest of the batch goes back to the queue untouched. Each message is sent at
-    most once whatever happens to this process (see the module docstring)."""
-    result = reclaim_expired(now=now_fn())
+    most once whatever happens to this process (see the module docstring). Business events
+    not dispatched yet become webhook messages first (``webhooks.events_dispatch``)."""
+    started = now_fn()
+    events_dispatch(now=started)
+    result = reclaim_expired(now=started)
     claimed = claim_due(worker_id=worker_id, now=now_fn(), limit=limit)
     if not claimed:
         return result

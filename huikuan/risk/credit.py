@@ -33,6 +33,7 @@ import re
 from collections import defaultdict
 from datetime import UTC, date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -44,6 +45,8 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from huikuan.audit.services import audit_record
 from huikuan.core.errors import invalid
+from huikuan.core.events import event_emit
+from huikuan.core.models import EventKind
 from huikuan.core.money import (
     ZERO,
     MoneyError,
@@ -158,7 +161,7 @@ class _Rules:
 # PostgreSQL), dates travel as parameters, and it is built once per database vendor.
 
 _LOCK_SQL = (
-    "SELECT credit_limit, first_deal_on, rating, status, doubtful_since "
+    "SELECT credit_limit, first_deal_on, rating, status, doubtful_since, code "
     "FROM customers_customer WHERE id = %(c)s"
 )
 _RELEASE_SQL = (
@@ -493,7 +496,7 @@ def credit_check(
     Reasons are ``{"code": …, "params": {…}}`` with JSON-safe figures (amounts as ``"1234.56"``,
     dates ISO) and there is always at least one: ``within_limit`` when nothing stood in the way.
     Five statements at most, besides giving back to exceptions (see "The statements of one
-    check" above).
+    check" above) and, for a blocked order, the ``credit.blocked`` event for other systems.
     """
     amount = _amount(amount)
     order_ref = (order_ref or "").strip()
@@ -513,6 +516,7 @@ def credit_check(
             "rating": found[2],
             "status": found[3],
             "doubtful_since": _date(found[4]),
+            "code": found[5],
         }
         now = timezone.now()
         if order_ref:
@@ -636,6 +640,24 @@ def credit_check(
         # The customer, the exception and the amounts were checked above; the CHECK
         # constraints guard the stored amounts.
         _insert(cursor, decision)
+    if outcome == Decision.BLOCK:
+        # For other systems (webhooks): one INSERT, only when the order is blocked.
+        event_emit(
+            kind=EventKind.CREDIT_BLOCKED,
+            obj=decision,
+            object_type="credit_decision",
+            customer=SimpleNamespace(pk=customer.pk, code=locked["code"]),
+            payload={
+                "source": "credit_check",
+                "order_ref": order_ref,
+                "amount": money_str(amount),
+                "allowed_amount": money_str(allowed),
+                "exposure": money_str(owed),
+                "credit_limit": money_str(limit),
+                "as_of": as_of.isoformat(),
+                "reasons": reasons,
+            },
+        )
     if isinstance(customer, Customer):
         decision.customer = customer
     return decision

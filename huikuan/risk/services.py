@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from huikuan.audit.services import audit_record, snapshot
 from huikuan.core.errors import invalid
+from huikuan.core.events import event_emit
+from huikuan.core.models import EventKind
 from huikuan.core.money import ZERO, MoneyError, to_decimal
 from huikuan.customers.models import Customer
 from huikuan.customers.selectors import customers_visible_to
@@ -169,7 +171,8 @@ def credit_profile_set(
 @transaction.atomic
 def hold_place(*, customer: Customer, reason: str, actor) -> CreditHold:
     """Stop new credit sales to ``customer`` until the hold is released: every credit check
-    blocks while it stands, exceptions notwithstanding. A reason is required."""
+    blocks while it stands, exceptions notwithstanding. A reason is required. Other systems hear
+    of it as a ``credit.blocked`` event."""
     customer = _lock(customer.pk)
     if not can_hold(actor, customer):
         raise PermissionDenied(
@@ -183,6 +186,17 @@ def hold_place(*, customer: Customer, reason: str, actor) -> CreditHold:
     hold.save()
     audit_record(
         actor=actor, action="credit_hold.place", obj=hold, before=None, after=snapshot(hold)
+    )
+    event_emit(
+        kind=EventKind.CREDIT_BLOCKED,
+        obj=hold,
+        object_type="credit_hold",
+        customer=customer,
+        payload={
+            "source": "credit_hold",
+            "reason": hold.reason,
+            "placed_by": actor.get_username() if actor else "",
+        },
     )
     return hold
 

@@ -1,4 +1,5 @@
-"""The ways a message leaves the house: email (SMTP), WeCom and DingTalk group robots, SMS.
+"""The ways a message leaves the house: email (SMTP), WeCom and DingTalk group robots, SMS,
+webhooks (signed JSON POSTs of business events).
 
 Every channel has one entry point, ``send(message, connections, hand_over) -> Result``, and says
 how it went by raising one of three failures:
@@ -143,13 +144,14 @@ def post_json(
 
 def send(message, connections: Connections, hand_over: HandOver) -> Result:
     """Send one message through its channel (see the module's docstring for the outcomes)."""
-    from . import email, robots, sms  # the channels import this module's names
+    from . import email, robots, sms, webhook  # the channels import this module's names
 
     by_channel = {
         "email": email.send,
         "sms": sms.send,
         "wecom": robots.send,
         "dingtalk": robots.send,
+        "webhook": webhook.send,
     }
     try:
         channel_send = by_channel[message.channel]

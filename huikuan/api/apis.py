@@ -28,10 +28,11 @@ from huikuan.org.models import Region, User
 from huikuan.reports.policy import aging_bands
 from huikuan.reports.selectors import aging, class_report
 
-from . import errors
+from . import errors, idempotency
 from .auth import BearerToken, require_ledger_role
 from .dunning_apis import router as dunning_router
 from .errors import not_found
+from .imports_apis import router as imports_router
 from .notifications_apis import router as notifications_router
 from .risk_apis import add_customer_paths
 from .risk_apis import router as risk_router
@@ -72,6 +73,12 @@ Receivables, payments and reports of Huikuan for ERP integration.
   warning signal are open to whoever sees the customer; credit limits, terms, ratings, holds and
   handling signals need a manager (own team), finance or admin, exceptions a manager or admin.
 * **Money**: decimal strings such as `"1234.50"`, at most two decimal places, never JSON floats.
+* **Idempotency**: send `Idempotency-Key: <a new UUID>` with a POST; sending the same request
+  again with the same key within 24 hours answers the first response again (with
+  `Idempotent-Replayed: true`) instead of posting twice. The same key with another body: 422;
+  while the first request is still running: 409.
+* **Imports**: upload an Excel or CSV file to `/imports/{kind}` (multipart/form-data) to check
+  it, then commit it; finance and admins only.
 * **Errors**: every 4xx answer is `{"detail": [{"field": "...", "message": "..."}]}`;
   409 for a duplicate document number or customer code, 422 for anything else that is wrong.
   A refused request writes nothing.
@@ -87,8 +94,13 @@ class HuikuanAPI(NinjaAPI):
     def urls(self):
         patterns, app_name, namespace = super().urls
         for pattern in patterns:
-            pattern.callback = errors.json_fallbacks(pattern.callback)
+            # Idempotency outermost: a replay answers exactly what the client got the first time.
+            pattern.callback = idempotency.idempotent(errors.json_fallbacks(pattern.callback))
         return patterns, app_name, namespace
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return idempotency.add_header_to_schema(schema)
 
 
 api = HuikuanAPI(
@@ -453,6 +465,10 @@ api.add_router("", risk_router)
 # --- Letters and messages (documents, confirmations, the outbox, alerts) ----------------------
 
 api.add_router("", notifications_router)
+
+# --- Imports (Excel and CSV files: preview, commit, history, saved mappings) -----------------
+
+api.add_router("", imports_router)
 
 # --- Anything else ----------------------------------------------------------------------------
 

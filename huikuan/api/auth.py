@@ -7,7 +7,29 @@ from ninja.security import HttpBearer
 from huikuan.ledger.selectors import can_post_ledger
 
 from .errors import ApiError
+from .models import ApiToken
 from .services import api_token_use
+
+SCHEME = "bearer"
+
+
+def bearer_raw(request) -> str:
+    """The raw token of an ``Authorization: Bearer <token>`` header, or "" when there is none."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, raw = header.strip().partition(" ")
+    return raw.strip() if scheme.lower() == SCHEME else ""
+
+
+def request_token(request) -> ApiToken | None:
+    """The usable token the request carries (see ``api_token_use``), looked up once per request:
+    the idempotency layer needs the user before the endpoint runs, and authentication then
+    reuses the answer."""
+    raw = bearer_raw(request)
+    cached = getattr(request, "_huikuan_token", None)
+    if cached is None or cached[0] != raw:
+        cached = (raw, api_token_use(raw=raw, now=timezone.now()) if raw else None)
+        request._huikuan_token = cached
+    return cached[1]
 
 
 class BearerToken(HttpBearer):
@@ -17,19 +39,20 @@ class BearerToken(HttpBearer):
     same answer, so a caller learns nothing about tokens it does not hold.
     """
 
+    openapi_scheme = SCHEME
+
     def __call__(self, request):
-        header = request.headers.get(self.header, "")
-        scheme, _sep, raw = header.strip().partition(" ")
-        if not header or scheme.lower() != self.openapi_scheme or not raw.strip():
+        raw = bearer_raw(request)
+        if not raw:
             raise ApiError(
                 401,
                 "Authorization",
                 _("Send the header Authorization: Bearer <token>."),
             )
-        return self.authenticate(request, raw.strip())
+        return self.authenticate(request, raw)
 
     def authenticate(self, request, token):
-        found = api_token_use(raw=token, now=timezone.now())
+        found = request_token(request)
         if found is None:
             raise ApiError(
                 401,

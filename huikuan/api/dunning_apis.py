@@ -54,6 +54,7 @@ from .dunning_schemas import (
     TasksPage,
 )
 from .errors import ApiError, not_found
+from .idempotency import idempotency_purge
 from .schemas import READ_ERRORS, WRITE_ERRORS, Date, Text
 
 router = Router()
@@ -455,6 +456,7 @@ def daily_run(request, as_of: Date = None):
         raise _forbidden(_("Only administrators may start the daily run."))
     result = run_daily(as_of=as_of or business_today())
     queued = day_messages_enqueue(as_of=result.as_of, now=timezone.now())
+    idempotency_purge(now=timezone.now())
     return {
         "as_of": result.as_of,
         "already_done": result.already_done,

@@ -144,7 +144,10 @@ def integrity_error(request, exc: IntegrityError, api):
     has rolled back, so nothing was written; the client may send it again."""
     logger.warning("API request refused by a database constraint: %s", exc)
     message = _("Another change was saved at the same moment; nothing was written. Try again.")
-    return api.create_response(request, _items("__all__", message), status=409)
+    response = api.create_response(request, _items("__all__", message), status=409)
+    # Sending it again may well succeed, so an Idempotency-Key must not keep this answer.
+    response.retryable = True
+    return response
 
 
 def json_fallbacks(view):

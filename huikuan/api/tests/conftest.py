@@ -4,7 +4,9 @@ bearer token for each, plus a client that speaks JSON."""
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.client import BOUNDARY, encode_multipart
 
 from huikuan.api.services import api_token_create
 from huikuan.ledger.tests import factories as f
@@ -23,11 +25,37 @@ class ApiClient:
     def get(self, path: str, **params):
         return self.client.get(f"/api/v1/{path.lstrip('/')}", params, **self.headers)
 
-    def post(self, path: str, body=None, *, raw: str | None = None):
+    def post(self, path: str, body=None, *, raw: str | None = None, key: str | None = None):
+        """POST a JSON body; ``key`` is sent as the Idempotency-Key header."""
         data = raw if raw is not None else json.dumps(body)
         return self.client.post(
-            f"/api/v1/{path.lstrip('/')}", data, content_type="application/json", **self.headers
+            f"/api/v1/{path.lstrip('/')}",
+            data,
+            content_type="application/json",
+            **self._with_key(key),
         )
+
+    def upload(self, path: str, fields: dict, *, key: str | None = None, boundary=BOUNDARY):
+        """POST multipart/form-data; a ``bytes`` value in ``fields`` is sent as a file named
+        ``<field>.xlsx`` unless given as ``(name, bytes)``."""
+        data = {}
+        for name, value in fields.items():
+            if isinstance(value, tuple):
+                value = SimpleUploadedFile(value[0], value[1])
+            elif isinstance(value, bytes):
+                value = SimpleUploadedFile(f"{name}.xlsx", value)
+            data[name] = value
+        return self.client.post(
+            f"/api/v1/{path.lstrip('/')}",
+            encode_multipart(boundary, data),
+            content_type=f"multipart/form-data; boundary={boundary}",
+            **self._with_key(key),
+        )
+
+    def _with_key(self, key: str | None) -> dict:
+        if key is None:
+            return self.headers
+        return {**self.headers, "HTTP_IDEMPOTENCY_KEY": key}
 
 
 def token_for(user) -> str:

@@ -62,6 +62,12 @@ EXPECTED = {
     ("/api/v1/messages/{id}/cancel", "post"),
     ("/api/v1/messages/{id}/bounce", "post"),
     ("/api/v1/alerts", "get"),
+    ("/api/v1/imports", "get"),
+    ("/api/v1/imports/{kind}", "post"),
+    ("/api/v1/imports/{id}", "get"),
+    ("/api/v1/imports/{id}/commit", "post"),
+    ("/api/v1/imports/mappings/{kind}", "get"),
+    ("/api/v1/imports/mappings/{kind}", "post"),
 }
 
 
@@ -101,3 +107,14 @@ def test_operation_ids_are_the_readable_function_names(db):
     assert paths["/api/v1/tasks"]["get"]["operationId"] == "tasks_list"
     assert paths["/api/v1/approvals/{id}/approve"]["post"]["operationId"] == "approval_approve"
     assert paths["/api/v1/daily-run"]["post"]["operationId"] == "daily_run"
+
+
+def test_an_import_is_uploaded_as_multipart_form_data(db):
+    upload = schema()["paths"]["/api/v1/imports/{kind}"]["post"]
+    body = upload["requestBody"]["content"]
+    assert list(body) == ["multipart/form-data"]
+    properties = body["multipart/form-data"]["schema"]["properties"]
+    assert properties["file"]["format"] == "binary"
+    assert {"mapping_name", "mapping", "as_of", "commit"} <= set(properties)
+    kinds = next(p for p in upload["parameters"] if p["name"] == "kind")["schema"]["enum"]
+    assert "receivables" in kinds and "opening_balances" in kinds

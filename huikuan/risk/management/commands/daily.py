@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from huikuan.api.idempotency import idempotency_purge
 from huikuan.core.dates import business_today, parse_iso_date
 from huikuan.notifications.digest import day_messages_enqueue
 from huikuan.risk.daily import run_daily
@@ -40,6 +41,8 @@ class Command(BaseCommand):
         # Also after a run that was already done: a crash between the run's commit and here
         # must not lose the day's digest, and the message keys make a second call a no-op.
         queued = day_messages_enqueue(as_of=as_of, now=timezone.now())
+        # Stored API answers are kept a day for clients' retries (Idempotency-Key).
+        idempotency_purge(now=timezone.now())
         if options["format"] == "json":
             payload = {"as_of": as_of.isoformat(), "already_done": result.already_done}
             payload.update(result.counts())

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from huikuan.core import xlsx
 from huikuan.core.dates import business_today
 from huikuan.customers.forms import add_service_errors
 from huikuan.customers.selectors import customers_visible_to
@@ -22,6 +23,7 @@ from huikuan.org.models import Role
 from huikuan.web.decorators import role_required
 
 from . import checks
+from .exports import checks_sheet
 from .forms import ContractCheckFilterForm, ContractForm, InstallmentFormSet, installment_lines
 from .models import Contract
 from .services import contract_create
@@ -143,6 +145,9 @@ def contract_checks(request):
         as_of=as_of,
         finding=finding,
     )
+    if xlsx.wanted(request):
+        sheet = checks_sheet(report, user=request.user, as_of=as_of, form=form)
+        return xlsx.response(sheet, name="contract-checks", on=as_of)
     page = Paginator(report.rows, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = checks.with_contracts(list(page.object_list))
     context = {

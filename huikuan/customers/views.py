@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from huikuan.core import xlsx
 from huikuan.core.dates import business_today
 from huikuan.core.money import ZERO
 from huikuan.customers.models import Customer
@@ -27,6 +28,7 @@ from huikuan.web.access import get_customer_for_user
 from huikuan.web.charts import chart_spec
 from huikuan.web.decorators import role_required
 
+from .exports import customer_sheet
 from .forms import (
     ContactForm,
     CustomerFilterForm,
@@ -73,6 +75,9 @@ def customer_list(request):
         overdue_only=bool(data.get("overdue")),
         sort=data.get("sort") or "overdue",
     )
+    if xlsx.wanted(request):
+        sheet = customer_sheet(rows, user=request.user, as_of=as_of, form=form)
+        return xlsx.response(sheet, name="customers", on=as_of)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

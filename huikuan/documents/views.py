@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huikuan.core import xlsx
 from huikuan.core.dates import business_today, parse_iso_date
 from huikuan.customers.forms import add_service_errors
 from huikuan.customers.selectors import customers_visible_to
@@ -29,6 +30,7 @@ from huikuan.web.decorators import forbidden, role_required, user_has_role
 
 from . import render as letters
 from . import services
+from .exports import confirmation_sheet
 from .forms import (
     ConfirmationFilterForm,
     DocumentTemplateForm,
@@ -162,9 +164,13 @@ def mark_sent(request, pk):
 def confirmation_list(request):
     form = ConfirmationFilterForm(request.GET or None)
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
+    today = business_today()
     rows = confirmations_for_list(
-        customers=customers_visible_to(request.user), status=status or None, as_of=business_today()
+        customers=customers_visible_to(request.user), status=status or None, as_of=today
     )
+    if xlsx.wanted(request):
+        sheet = confirmation_sheet(rows, user=request.user, as_of=today, form=form)
+        return xlsx.response(sheet, name="confirmations", on=today)
     context = {"form": form, "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))}
     return render(request, "documents/confirmation_list.html", context)
 

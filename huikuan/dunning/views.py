@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huikuan.core import xlsx
 from huikuan.core.dates import business_today
 from huikuan.customers.forms import add_service_errors
 from huikuan.customers.selectors import customers_visible_to, owners_of
@@ -28,7 +29,7 @@ from huikuan.web.access import get_customer_for_user
 from huikuan.web.decorators import role_required, user_has_role
 from huikuan.web.templatetags.money import money
 
-from . import playbook, selectors, services
+from . import exports, playbook, selectors, services
 from .forms import (
     ALL_REPS,
     REPORT_DAYS,
@@ -93,6 +94,9 @@ def worklist(request):
         elif rep:
             assignee = form.reps[rep]
     items = selectors.worklist(user=user, on=on, assignee=assignee)
+    if xlsx.wanted(request):
+        sheet = exports.worklist_sheet(items, user=user, on=on, form=form)
+        return xlsx.response(sheet, name="worklist", on=on)
     context = {
         "form": form,
         "items": items,
@@ -189,6 +193,11 @@ def _case_page(request, customer, *, activity_form=None):
 @login_required
 def case(request, customer_pk):
     customer = get_customer_for_user(request.user, customer_pk)
+    if xlsx.wanted(request):
+        today = business_today()
+        file = selectors.case_file(customer=customer, as_of=today)
+        sheets = exports.case_sheets(file, user=request.user, as_of=today)
+        return xlsx.response(*sheets, name=exports.case_name(customer), on=today)
     return _case_page(request, customer)
 
 
@@ -263,10 +272,14 @@ def approval_new(request, customer_pk):
 def dispute_list(request):
     show_all = request.GET.get("all") == "1"
     rows = selectors.disputes_for(user=request.user, open_only=not show_all)
+    today = business_today()
+    if xlsx.wanted(request):
+        sheet = exports.dispute_sheet(rows, user=request.user, as_of=today, show_all=show_all)
+        return xlsx.response(sheet, name="disputes", on=today)
     context = {
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
         "show_all": show_all,
-        "as_of": business_today(),
+        "as_of": today,
     }
     return render(request, "dunning/dispute_list.html", context)
 
@@ -295,6 +308,9 @@ def promise_list(request):
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     today = business_today()
     rows = selectors.promises_for(user=request.user, status=status or None)
+    if xlsx.wanted(request):
+        sheet = exports.promise_sheet(rows, user=request.user, as_of=today, form=form)
+        return xlsx.response(sheet, name="promises", on=today)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     states = selectors.promise_states(page.object_list, as_of=today)
     promises = [(p, states[p.pk]) for p in page]
@@ -310,6 +326,11 @@ def _approvals_page(request, *, bound=None, status_code=200):
     form = ApprovalFilterForm(request.GET or None)
     status = (form.cleaned_data.get("status") if form.is_valid() else "") or ApprovalStatus.PENDING
     rows = selectors.approval_queue(user=request.user, status=status)
+    if xlsx.wanted(request) and bound is None:
+        today = business_today()
+        label = ApprovalStatus(status).label
+        sheet = exports.approval_sheet(rows, user=request.user, as_of=today, status_label=label)
+        return xlsx.response(sheet, name="approvals", on=today)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     can_decide = user_has_role(request.user, *DECIDERS)
     approvals = []
@@ -404,6 +425,11 @@ def playbook_page(request):
     report = selectors.technique_report(
         customers=customers_visible_to(request.user), since=since, until=until
     )
+    if xlsx.wanted(request):
+        sheet = exports.technique_sheet(
+            report, user=request.user, as_of=today, since=since, until=until
+        )
+        return xlsx.response(sheet, name="playbook-report", on=until)
     context = {
         "categories": playbook.by_category(),
         "report": report,

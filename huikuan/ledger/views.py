@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from huikuan.core import xlsx
 from huikuan.core.dates import business_today
 from huikuan.customers.forms import add_service_errors
 from huikuan.customers.selectors import customers_visible_to
@@ -17,6 +18,7 @@ from huikuan.web.decorators import role_required
 from huikuan.web.templatetags.money import money
 
 from . import selectors, services
+from .exports import payment_sheet, receivable_sheet
 from .forms import (
     DeliveryForm,
     PaymentFilterForm,
@@ -46,6 +48,9 @@ def receivable_list(request):
         due_to=data.get("due_to"),
         number=data.get("number", ""),
     )
+    if xlsx.wanted(request):
+        sheet = receivable_sheet(rows, user=request.user, as_of=as_of, form=form)
+        return xlsx.response(sheet, name="receivables", on=as_of)
     context = {
         "form": form,
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
@@ -79,6 +84,10 @@ def payment_list(request):
         received_to=data.get("received_to"),
         number=data.get("number", ""),
     )
+    if xlsx.wanted(request):
+        today = business_today()
+        sheet = payment_sheet(rows, user=request.user, as_of=today, form=form)
+        return xlsx.response(sheet, name="payments", on=today)
     context = {
         "form": form,
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),

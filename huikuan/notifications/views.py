@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huikuan.core import xlsx
 from huikuan.core.dates import business_today
 from huikuan.customers.forms import add_service_errors
 from huikuan.customers.selectors import customers_visible_to
@@ -34,6 +35,7 @@ from huikuan.web.access import get_customer_for_user
 from huikuan.web.decorators import role_required
 
 from . import outbox, selectors, services, templating
+from .exports import message_sheets
 from .forms import MESSAGE, POST, ComposeForm, MessageTemplateForm, OutboxFilterForm, RequeueForm
 from .models import Channel, Message, MessageStatus
 
@@ -198,10 +200,15 @@ def message_list(request):
         channel=data.get("channel", ""),
         search=data.get("q", ""),
     )
+    alerts = selectors.alerts_visible_to(request.user)
+    if xlsx.wanted(request):
+        today = business_today()
+        sheets = message_sheets(rows, alerts, user=request.user, as_of=today, form=form)
+        return xlsx.response(*sheets, name="outbox", on=today)
     context = {
         "form": form,
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
-        "alerts": list(selectors.alerts_visible_to(request.user)[:20]),
+        "alerts": list(alerts[:20]),
     }
     return render(request, "notifications/message_list.html", context)
 

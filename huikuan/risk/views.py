@@ -18,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huikuan.core import xlsx
 from huikuan.core.dates import business_today
 from huikuan.customers.forms import add_service_errors
 from huikuan.customers.selectors import customers_visible_to
@@ -25,7 +26,7 @@ from huikuan.web.access import get_customer_for_user
 from huikuan.web.decorators import forbidden, role_required, user_has_role
 from huikuan.web.templatetags.money import money
 
-from . import credit, selectors, services
+from . import credit, exports, selectors, services
 from . import signals as signal_services
 from .forms import (
     CreditCheckForm,
@@ -281,6 +282,10 @@ def _signals_page(request, *, bound=None, status_code=200):
     rows = selectors.signals_visible_to(
         request.user, status=form.status_filter(), kind=form.kind_filter()
     )
+    if xlsx.wanted(request) and bound is None:
+        today = business_today()
+        sheet = exports.signal_sheet(rows, user=request.user, as_of=today, form=form)
+        return xlsx.response(sheet, name="warning-signs", on=today)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     can_handle = user_has_role(request.user, *SIGNAL_HANDLERS)
     signals = []
@@ -340,6 +345,9 @@ def _exceptions_page(request, *, grant_form=None):
     today = business_today()
     show_all = request.GET.get("show") == "all"
     rows = selectors.exceptions_visible_to(request.user, active_only=not show_all, as_of=today)
+    if xlsx.wanted(request) and grant_form is None:
+        sheet = exports.exception_sheet(rows, user=request.user, as_of=today, show_all=show_all)
+        return xlsx.response(sheet, name="credit-exceptions", on=today)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     can_grant = user_has_role(request.user, *GRANTERS)
     if can_grant and grant_form is None:
@@ -400,6 +408,10 @@ def decision_list(request):
     rows = selectors.decisions_visible_to(
         request.user, decision=data.get("decision", ""), search=data.get("q", "")
     )
+    if xlsx.wanted(request):
+        today = business_today()
+        sheet = exports.decision_sheet(rows, user=request.user, as_of=today, form=form)
+        return xlsx.response(sheet, name="credit-decisions", on=today)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

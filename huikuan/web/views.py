@@ -4,10 +4,12 @@ from django.shortcuts import render
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from huikuan.core import xlsx
 from huikuan.core.dates import business_today
 from huikuan.customers.selectors import customers_visible_to
 from huikuan.org.models import Role
 from huikuan.reports import kpis
+from huikuan.reports.exports import dashboard_sheets
 from huikuan.reports.policy import class_thresholds
 
 from .charts import chart_spec
@@ -56,6 +58,10 @@ def _classes_help() -> dict:
 def dashboard(request):
     as_of, form = _as_of(request)
     figures = kpis.dashboard(as_of=as_of, customers=customers_visible_to(request.user))
+    show_owner = request.user.is_superuser or request.user.role != Role.REP
+    if xlsx.wanted(request):
+        sheets = dashboard_sheets(figures, user=request.user, show_owner=show_owner)
+        return xlsx.response(*sheets, name="dashboard", on=as_of)
     aging_chart = chart_spec(
         categories=[bar.label for bar in figures.totals.buckets],
         series=[{"name": _("Outstanding"), "values": [b.amount for b in figures.totals.buckets]}],
@@ -78,7 +84,7 @@ def dashboard(request):
             "as_of": as_of,
             "is_today": as_of == business_today(),
             "scope_label": _scope_label(request.user),
-            "show_owner": request.user.is_superuser or request.user.role != Role.REP,
+            "show_owner": show_owner,
             "f": figures,
             "aging_chart": aging_chart,
             "trend_chart": trend_chart,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("reports/", include("huikuan.reports.urls")),
     path("risk/", include("huikuan.risk.urls")),
     path("documents/", include("huikuan.documents.urls")),
+    path("imports/", include("huikuan.imports.urls")),
     path("", include("huikuan.notifications.urls")),
     path("", include("huikuan.dunning.urls")),
     path("", include("huikuan.web.urls")),

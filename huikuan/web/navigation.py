@@ -32,6 +32,8 @@ NAV_ITEMS = (
     NavItem("messages", _("Outbox"), "/messages/"),
     NavItem("confirmations", _("Confirmations"), "/documents/confirmations/"),
     NavItem("templates", _("Templates"), "/documents/templates/", (Role.FINANCE, Role.ADMIN)),
+    NavItem("imports", _("Import"), "/imports/", (Role.FINANCE, Role.ADMIN)),
+    NavItem("webhooks", _("Webhooks"), "/webhooks/", (Role.ADMIN,)),
     NavItem("playbook", _("Playbook"), "/playbook/"),
     NavItem("admin", _("Admin"), "/admin/", (Role.ADMIN,)),
 )

@@ -24,6 +24,7 @@ from huikuan.risk.daily import run_daily
 from .book import Book, Numbers
 from .collection import seed_collection
 from .history import CustomerHistory
+from .imports import seed_imports
 from .letters import seed_letters
 from .risk import seed_credit_checks, seed_risk
 from .seasons import Window
@@ -150,6 +151,8 @@ def seed_demo(
         collection.update(seed_credit_checks(plans=plans, seed=seed, as_of=as_of, staff=staff))
         report(_("Writing letters and messages …"))
         collection.update(seed_letters(plans=plans, seed=seed, as_of=as_of, staff=staff))
+        report(_("Importing a sheet from the ERP …"))
+        collection.update(seed_imports(plans=plans, as_of=as_of, staff=staff))
         AuditEntry.objects.create(
             actor=staff.admin,
             action="demo.collection",

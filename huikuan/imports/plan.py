@@ -485,6 +485,21 @@ def _resolve_customers(plan: Plan, records, lookups: Lookups) -> list[tuple]:
     return kept
 
 
+def _create_or_change(plan: Plan, current, fields: dict, number: int, identity: dict) -> None:
+    """Plan a new record (``identity`` plus ``fields``) when there is no ``current`` one, else
+    the fields that differ from it, else nothing."""
+    if current is None:
+        plan.creates.append({**identity, "row": number, **fields})
+        plan.to_create += 1
+        return
+    changes = {k: v for k, v in fields.items() if getattr(current, k) != v}
+    if changes:
+        plan.updates.append({"object": current, "changes": changes, "row": number})
+        plan.to_update += 1
+    else:
+        plan.unchanged += 1
+
+
 # --- Customers ----------------------------------------------------------------------------------
 
 CUSTOMER_FIELDS = (
@@ -539,17 +554,9 @@ def plan_customers(plan: Plan, records, *, lock: bool) -> None:
                 fields[key] = value
         if not ok:
             continue
-        current = existing.get(record["code"])
-        if current is None:
-            plan.creates.append({"code": record["code"], "row": number, **fields})
-            plan.to_create += 1
-            continue
-        changes = {k: v for k, v in fields.items() if getattr(current, k) != v}
-        if changes:
-            plan.updates.append({"object": current, "changes": changes, "row": number})
-            plan.to_update += 1
-        else:
-            plan.unchanged += 1
+        _create_or_change(
+            plan, existing.get(record["code"]), fields, number, {"code": record["code"]}
+        )
 
 
 # --- Contacts -----------------------------------------------------------------------------------
@@ -588,19 +595,13 @@ def plan_contacts(plan: Plan, records, *, lock: bool) -> None:
                 plan.error(number, _header(plan, "email"), _("Not an email address."))
                 continue
         fields = {k: record[k] for k in CONTACT_FIELDS if k in record}
-        current = existing.get((customer["id"], record["name"]))
-        if current is None:
-            plan.creates.append(
-                {"customer_id": customer["id"], "name": record["name"], "row": number, **fields}
-            )
-            plan.to_create += 1
-            continue
-        changes = {k: v for k, v in fields.items() if getattr(current, k) != v}
-        if changes:
-            plan.updates.append({"object": current, "changes": changes, "row": number})
-            plan.to_update += 1
-        else:
-            plan.unchanged += 1
+        _create_or_change(
+            plan,
+            existing.get((customer["id"], record["name"])),
+            fields,
+            number,
+            {"customer_id": customer["id"], "name": record["name"]},
+        )
 
 
 # --- Contracts ----------------------------------------------------------------------------------
@@ -629,13 +630,7 @@ def plan_contracts(plan: Plan, records, *, lock: bool) -> None:
         customer = record["_customer"]
         fields = {k: record[k] for k in CONTRACT_FIELDS if k in record}
         current = existing.get(record["number"])
-        if current is None:
-            plan.creates.append(
-                {"number": record["number"], "customer": customer, "row": number, **fields}
-            )
-            plan.to_create += 1
-            continue
-        if customer["id"] != current.customer_id:
+        if current is not None and customer["id"] != current.customer_id:
             plan.error(
                 number,
                 _header(plan, "customer"),
@@ -643,12 +638,9 @@ def plan_contracts(plan: Plan, records, *, lock: bool) -> None:
                 % {"number": current.number},
             )
             continue
-        changes = {k: v for k, v in fields.items() if getattr(current, k) != v}
-        if changes:
-            plan.updates.append({"object": current, "changes": changes, "row": number})
-            plan.to_update += 1
-        else:
-            plan.unchanged += 1
+        _create_or_change(
+            plan, current, fields, number, {"number": record["number"], "customer": customer}
+        )
 
 
 # --- Receivables, deliveries and opening balances ----------------------------------------------

@@ -92,17 +92,21 @@ def _fill(batch: ImportBatch, plan: Plan) -> None:
     batch.summary = dict(plan.summary)
 
 
-def _new_batch(*, kind, file_name, content, actor, mapping_name, as_of) -> ImportBatch:
-    return ImportBatch(
-        kind=kind,
+def _new_batch(plan: Plan, *, file_name, content, actor, mapping_name) -> ImportBatch:
+    """Store the file and what ``plan`` found in it, as a preview."""
+    batch = ImportBatch(
+        kind=plan.kind,
         file_name=os.path.basename(file_name or "")[:255] or "upload",
         file_size=len(content),
         file_sha256=hashlib.sha256(content).hexdigest(),
         content=content,
         mapping_name=mapping_name,
-        as_of=as_of,
+        as_of=plan.as_of,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    _fill(batch, plan)
+    batch.save()
+    return batch
 
 
 def import_preview(
@@ -123,17 +127,9 @@ def import_preview(
     chosen = _mapping(kind, mapping, mapping_name)
     table = _read(content, file_name)
     plan = plan_table(kind=kind, table=table, as_of=as_of, mapping=chosen)
-    batch = _new_batch(
-        kind=kind,
-        file_name=file_name,
-        content=content,
-        actor=actor,
-        mapping_name=mapping_name,
-        as_of=as_of,
+    return _new_batch(
+        plan, file_name=file_name, content=content, actor=actor, mapping_name=mapping_name
     )
-    _fill(batch, plan)
-    batch.save()
-    return batch
 
 
 def _progress_with_failpoint(progress: Callable[[str], None] | None):
@@ -263,15 +259,8 @@ def import_run(
         if progress:
             progress("plan")
         batch = _new_batch(
-            kind=kind,
-            file_name=file_name,
-            content=content,
-            actor=actor,
-            mapping_name=mapping_name,
-            as_of=as_of,
+            plan, file_name=file_name, content=content, actor=actor, mapping_name=mapping_name
         )
-        _fill(batch, plan)
-        batch.save()
         if dry_run or not plan.clean:
             return batch
         _write(batch, plan, actor=actor, progress=progress)

@@ -89,22 +89,27 @@ def _close_quietly(connection) -> None:
             continue
 
 
-def post_json(
-    url: str, payload: dict, *, timeout: float, hand_over: HandOver, headers: dict | None = None
-) -> tuple[int, object]:
-    """POST ``payload`` as JSON and return (status, parsed JSON answer or None), calling
-    ``hand_over`` after the connection is open and just before the request is written.
+def http_post(
+    url: str,
+    body: bytes,
+    headers: dict,
+    *,
+    timeout: float,
+    hand_over: HandOver,
+    unanswered: type[Exception] = AmbiguousFailure,
+) -> tuple[int, bytes]:
+    """POST ``body`` and return (status, the answer's bytes), calling ``hand_over`` after the
+    connection is open and just before the request is written.
 
-    Failing to connect (refused, no such host, TLS) is temporary; 5xx and 429 are temporary;
-    other 4xx and 3xx are permanent; a timeout or a dropped connection after the request was
-    written is ambiguous (the other side may have acted on it)."""
+    Failing to connect (refused, no such host, TLS) is temporary. A timeout or a dropped
+    connection after the request was written raises ``unanswered``: ambiguous by default (the
+    other side may have acted on it)."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PermanentFailure(f"not an http(s) address: {url}")
     cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     options = {"context": ssl.create_default_context()} if parts.scheme == "https" else {}
     connection = cls(parts.hostname, parts.port, timeout=timeout, **options)
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
@@ -116,26 +121,36 @@ def post_json(
         if not hand_over():
             raise LeaseLost()
         try:
-            connection.request(
-                "POST",
-                target,
-                body=body,
-                headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
-            )
+            connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()
             raw = response.read()
         except (OSError, http.client.HTTPException) as exc:
-            raise AmbiguousFailure(
+            raise unanswered(
                 f"no answer from {parts.hostname} after the request was sent: {exc!r}"
             ) from exc
     finally:
         connection.close()
-    status = response.status
+    return response.status, raw
+
+
+def post_json(
+    url: str, payload: dict, *, timeout: float, hand_over: HandOver, headers: dict | None = None
+) -> tuple[int, object]:
+    """POST ``payload`` as JSON and return (status, parsed JSON answer or None) — see
+    ``http_post``; besides, 5xx and 429 are temporary, other 4xx and 3xx permanent."""
+    status, raw = http_post(
+        url,
+        json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+        {"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+        timeout=timeout,
+        hand_over=hand_over,
+    )
+    host = urlsplit(url).hostname
     text = raw.decode("utf-8", "replace")[:500]
     if status == 429 or status >= 500:
-        raise TemporaryFailure(f"HTTP {status} from {parts.hostname}: {text}")
+        raise TemporaryFailure(f"HTTP {status} from {host}: {text}")
     if status >= 300:
-        raise PermanentFailure(f"HTTP {status} from {parts.hostname}: {text}")
+        raise PermanentFailure(f"HTTP {status} from {host}: {text}")
     try:
         return status, json.loads(raw) if raw.strip() else None
     except ValueError:

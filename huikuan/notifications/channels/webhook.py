@@ -18,14 +18,12 @@ an alert.
 
 import hashlib
 import hmac
-import http.client
-import ssl
 import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from . import Connections, HandOver, LeaseLost, PermanentFailure, Result, TemporaryFailure
+from . import Connections, HandOver, PermanentFailure, Result, TemporaryFailure, http_post
 
 USER_AGENT = "Huikuan-Webhook/1"
 
@@ -48,38 +46,18 @@ def headers(*, event: str, delivery: int, secret: str, body: bytes, timestamp: s
 
 
 def _post(url: str, body: bytes, request_headers: dict, *, timeout: float, hand_over: HandOver):
-    """POST ``body`` and return (status, the start of the answer). ``hand_over`` is called once
-    the connection is open, just before the request is written."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PermanentFailure(f"not an http(s) address: {url}")
-    if parts.scheme == "https":
-        connection = http.client.HTTPSConnection(
-            parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    try:
-        try:
-            connection.connect()
-        except (OSError, http.client.HTTPException) as exc:
-            raise TemporaryFailure(f"cannot connect to {parts.hostname}: {exc}") from exc
-        if not hand_over():
-            raise LeaseLost()
-        try:
-            connection.request("POST", target, body=body, headers=request_headers)
-            response = connection.getresponse()
-            raw = response.read(2000)
-        except (OSError, http.client.HTTPException) as exc:
-            # The receiver may have acted on it; a webhook is resent all the same (at least
-            # once), and the unchanged X-Huikuan-Delivery lets the receiver drop the repeat.
-            raise TemporaryFailure(
-                f"no answer from {parts.hostname} after the request was sent: {exc!r}"
-            ) from exc
-    finally:
-        connection.close()
-    return response.status, raw.decode("utf-8", "replace")[:300]
+    """POST ``body`` and return (status, the start of the answer). No answer after the request
+    was written is retried all the same (at least once): the unchanged X-Huikuan-Delivery lets
+    the receiver drop the repeat."""
+    status, raw = http_post(
+        url,
+        body,
+        request_headers,
+        timeout=timeout,
+        hand_over=hand_over,
+        unanswered=TemporaryFailure,
+    )
+    return status, raw[:2000].decode("utf-8", "replace")[:300]
 
 
 def send(message, connections: Connections, hand_over: HandOver) -> Result:

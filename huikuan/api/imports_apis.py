@@ -8,14 +8,16 @@ be committed (422 on ``batch``). Each endpoint calls one service or selector of 
 """
 
 import json
+from typing import Annotated
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, UploadedFile
+from ninja import File, Form, Path, Query, Router, UploadedFile
 from ninja.responses import Status
 
 from huikuan.core.dates import business_today
 from huikuan.core.errors import invalid
+from huikuan.imports.models import ImportKind
 from huikuan.imports.selectors import batches_visible_to, can_import, kind_fields, mappings_for
 from huikuan.imports.services import import_commit, import_preview, import_run, mapping_save
 
@@ -34,11 +36,21 @@ from .imports_schemas import (
 from .schemas import READ_ERRORS, WRITE_ERRORS
 
 router = Router(tags=["imports"])
+# The kinds are named in the schema's description; an unknown one answers 404 like any path that
+# is not there (``_kind``), not a validation error.
+KindPath = Annotated[str, Path(..., description="One of: " + ", ".join(ImportKind.values))]
 
 
 def _require_import(user) -> None:
     if not can_import(user):
         raise ApiError(403, "__all__", _("Only finance staff and administrators may import."))
+
+
+def _kind(kind: str) -> str:
+    """A kind named in the path; an unknown one is a path that does not exist (404)."""
+    if kind not in ImportKind.values:
+        raise not_found("kind", _("There is no kind of import called %(kind)s.") % {"kind": kind})
+    return kind
 
 
 def _batch(request, pk: int):
@@ -83,16 +95,17 @@ def _columns(text: str) -> dict[str, str] | None:
 @router.get("/imports/{int:id}", response={200: ImportBatchDetailOut, **READ_ERRORS})
 def imports_detail(request, id: int):
     """One import with its mapping and every bad row."""
+    batch = _batch(request, id)
     _require_import(request.auth)
-    return _batch(request, id)
+    return batch
 
 
 @router.post("/imports/{int:id}/commit", response={200: ImportBatchDetailOut, **WRITE_ERRORS})
 def imports_commit(request, id: int):
     """Import a previewed file, all of it or nothing. The file is checked again first; a batch
     with errors or unmapped required columns, or one committed already, answers 422."""
-    _require_import(request.auth)
     batch = _batch(request, id)
+    _require_import(request.auth)
     import_commit(batch=batch, actor=request.auth)
     return _batch(request, id)
 
@@ -118,8 +131,9 @@ def imports_list(
 
 
 @router.get("/imports/mappings/{kind}", response={200: ImportMappingsOut, **READ_ERRORS})
-def imports_mappings(request, kind: KindChoice):
+def imports_mappings(request, kind: KindPath):
     """The fields a file of ``kind`` can carry and the column mappings saved for it."""
+    _kind(kind)
     _require_import(request.auth)
     return {
         "kind": kind,
@@ -129,16 +143,17 @@ def imports_mappings(request, kind: KindChoice):
 
 
 @router.post("/imports/mappings/{kind}", response={200: ImportMappingOut, **WRITE_ERRORS})
-def imports_mapping_save(request, kind: KindChoice, payload: ImportMappingIn):
+def imports_mapping_save(request, kind: KindPath, payload: ImportMappingIn):
     """Save a column mapping under a name (the source, e.g. "金蝶应收单"); the same name
     replaces it."""
+    _kind(kind)
     _require_import(request.auth)
     return mapping_save(kind=kind, name=payload.name, columns=payload.columns, actor=request.auth)
 
 
 @router.post("/imports/{kind}", response={201: ImportBatchDetailOut, **WRITE_ERRORS})
 def imports_create(
-    request, kind: KindChoice, file: File[UploadedFile], form: Form[ImportUploadForm]
+    request, kind: KindPath, form: Form[ImportUploadForm], file: File[UploadedFile] = None
 ):
     """Upload an .xlsx or .csv file (multipart/form-data) and check it without importing it: the
     batch answered says what would be created, changed and left alone, and names every bad row.
@@ -146,7 +161,10 @@ def imports_create(
     errors is kept as a preview only (status ``previewed``). ``mapping`` is a JSON object
     ``{field key: header}`` that overrides the saved mapping ``mapping_name``, which overrides
     the headers recognised automatically. ``as_of`` (default today) dates the import."""
+    _kind(kind)
     _require_import(request.auth)
+    if file is None:
+        raise invalid("file", _("Attach the .xlsx or .csv file to import."))
     content = _content(file)
     options = {
         "kind": kind,

@@ -265,30 +265,40 @@ def _apply_ledger(plan: Plan, *, actor, note: str, progress: Progress, kind: str
     del receivable_rows
     progress("receivables")
     ids = _new_ids(Receivable, "number", last, now)
-    at = now
+    # One audit line per customer and import, listing every document it posted (id, number,
+    # amount, outstanding, dates) — a posting journal, rather than a hundred thousand lines.
+    documents = defaultdict(list)
+    for item in plan.creates:
+        documents[item["customer"]["id"]].append(
+            [
+                ids[item["number"]],
+                item["number"],
+                f"{item['amount']:.2f}",
+                f"{item['amount'] - item['settled']:.2f}",
+                item["issue_date"].isoformat(),
+                item["due_date"].isoformat(),
+            ]
+        )
+    codes = {item["customer"]["id"]: item["customer"]["code"] for item in plan.creates}
     audit_rows = (
         (
-            at,
+            now,
             actor_id,
-            "receivable.create",
-            "ledger.receivable",
-            str(ids[item["number"]]),
-            item["number"][:200],
+            "receivable.import",
+            "customers.customer",
+            str(customer_id),
+            codes[customer_id],
             json.dumps(
                 {
-                    "number": item["number"],
                     "kind": kind,
-                    "customer_id": item["customer"]["id"],
-                    "amount": f"{item['amount']:.2f}",
-                    "outstanding": f"{item['amount'] - item['settled']:.2f}",
-                    "issue_date": item["issue_date"].isoformat(),
-                    "due_date": item["due_date"].isoformat(),
+                    "columns": ["id", "number", "amount", "outstanding", "issue_date", "due_date"],
+                    "documents": rows,
                 },
                 ensure_ascii=False,
             ),
             note,
         )
-        for item in plan.creates
+        for customer_id, rows in documents.items()
     )
     insert_prepared(AuditEntry, AUDIT_COLUMNS, audit_rows)
     progress("audit")

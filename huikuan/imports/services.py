@@ -235,6 +235,7 @@ def import_commit(
         plan = plan_table(
             kind=batch.kind, table=table, as_of=batch.as_of, mapping=batch.mapping, lock=True
         )
+        table.rows.clear()
         if not plan.clean:
             raise invalid(
                 "batch",
@@ -278,6 +279,7 @@ def _run(kind, file_name, content, actor, chosen, mapping_name, as_of, dry_run, 
     with transaction.atomic():
         _lock()
         plan = plan_table(kind=kind, table=table, as_of=as_of, mapping=chosen, lock=not dry_run)
+        table.rows.clear()  # the plan holds what it needs; the raw cells can go before writing
         if progress:
             progress("plan")
         batch = _new_batch(

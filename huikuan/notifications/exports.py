@@ -58,3 +58,26 @@ def message_sheets(rows, alerts, *, user, as_of, form) -> list[xlsx.Sheet]:
         rows=alerts,
     )
     return [messages, open_alerts]
+
+
+def webhook_delivery_sheet(rows, *, user, as_of, form) -> xlsx.Sheet:
+    """``rows``: the webhook delivery log's queryset (``webhooks.webhook_deliveries``)."""
+    return xlsx.Sheet(
+        name=_("Webhook delivery log"),
+        title=xlsx.title_line(
+            _("Webhook delivery log"), as_of=as_of, user=user, filters=xlsx.form_filters(form)
+        ),
+        columns=[
+            xlsx.moment(_("Queued"), "created_at"),
+            xlsx.text(_("Endpoint"), lambda m: m.webhook.name if m.webhook_id else None, 24),
+            xlsx.text(_("Event"), "subject", 24),
+            xlsx.integer(_("X-Huikuan-Delivery"), "pk"),
+            xlsx.text(_("Status"), lambda m: m.get_status_display(), 12),
+            xlsx.integer(_("Attempts"), "attempts"),
+            xlsx.moment(_("Next attempt at"), _next_attempt),
+            xlsx.moment(_("Sent at"), "sent_at"),
+            xlsx.text(_("Receiver's answer"), "provider_ref", 20),
+            xlsx.text(_("Last error"), "last_error", 40),
+        ],
+        rows=rows,
+    )

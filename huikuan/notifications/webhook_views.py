@@ -12,11 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huikuan.core import xlsx
+from huikuan.core.dates import business_today
 from huikuan.customers.forms import add_service_errors
 from huikuan.org.models import Role
 from huikuan.web.decorators import role_required
 
 from . import webhooks
+from .exports import webhook_delivery_sheet
 from .models import MessageStatus, WebhookEndpoint
 from .webhook_forms import DeliveryFilterForm, WebhookEndpointForm, event_choices
 
@@ -162,8 +165,11 @@ def webhook_test(request, pk):
 def webhook_deliveries(request):
     form = DeliveryFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    rows = webhooks.webhook_deliveries(
-        endpoint=data.get("endpoint"), status=data.get("status", "")
-    ).prefetch_related("delivery_attempts")
+    rows = webhooks.webhook_deliveries(endpoint=data.get("endpoint"), status=data.get("status", ""))
+    if xlsx.wanted(request):
+        today = business_today()
+        sheet = webhook_delivery_sheet(rows, user=request.user, as_of=today, form=form)
+        return xlsx.response(sheet, name="webhook-deliveries", on=today)
+    rows = rows.prefetch_related("delivery_attempts")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/webhook_deliveries.html", {"form": form, "page": page})

@@ -1,11 +1,13 @@
 """The webhook pages: administrators set up, change, re-key, test and switch off endpoints and
 read the delivery log; nobody else may open them or change anything through them."""
 
+import io
 from datetime import date
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from python_calamine import CalamineWorkbook
 
 from huikuan.dunning.tests.factories import make_customer, make_payment, make_user
 from huikuan.notifications.models import (
@@ -219,3 +221,31 @@ def test_the_delivery_log_filters_by_endpoint_and_status(admin):
     # The list counts what failed per endpoint.
     listing = client.get(reverse("notifications:webhooks")).content.decode()
     assert f"{url}?endpoint={bi.pk}&amp;status=failed" in listing
+
+
+def test_the_delivery_log_exports_to_excel_with_its_filters(admin):
+    webhook_endpoint_create(name="ERP", url="http://127.0.0.1:9/a", events=[], actor=admin)
+    bi = webhook_endpoint_create(name="=BI", url="http://127.0.0.1:9/b", events=[], actor=admin)
+    make_payment(make_customer(code="WX-1"), "10.00", date(2026, 7, 1))
+    events_dispatch()
+    to_bi = Message.objects.get(webhook=bi)
+    Message.objects.filter(pk=to_bi.pk).update(status=MessageStatus.FAILED)
+    client = client_for(admin)
+    url = reverse("notifications:webhook_deliveries")
+    page = client.get(url, {"status": "failed"}).content.decode()
+    assert "export=xlsx" in page
+
+    def exported(query: dict) -> list[list]:
+        response = client.get(url, {**query, "export": "xlsx"})
+        assert response["Content-Disposition"].startswith('attachment; filename="webhook-')
+        book = CalamineWorkbook.from_object(io.BytesIO(response.getvalue()))
+        rows = book.get_sheet_by_index(0).to_python()
+        header = next(i for i, row in enumerate(rows) if "Endpoint" in row)
+        return [row for row in rows[header + 1 :] if any(row)]
+
+    everything = exported({})
+    assert sorted(row[1] for row in everything) == ["'=BI", "ERP"]
+    assert {row[2] for row in everything} == {"payment.recorded"}
+    failed = exported({"status": "failed"})
+    assert [(row[1], int(row[3])) for row in failed] == [("'=BI", to_bi.pk)]
+    assert client_for(make_user(Role.FINANCE)).get(url, {"export": "xlsx"}).status_code == 403

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from huikuan.audit.models import AuditEntry
 from huikuan.contracts.models import Contract, Delivery
@@ -17,6 +19,7 @@ from huikuan.ledger.services import ledger_recompute
 from huikuan.ledger.tests import factories as f
 from huikuan.org.models import Role
 
+from . import files
 from .files import csv_bytes, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -305,6 +308,41 @@ def test_only_finance_and_admins_import(rep):
             actor=rep,
             as_of=AS_OF,
         )
+    assert ImportBatch.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        files.zip_bomb,
+        files.billion_laughs_xlsx,
+        files.macro_xlsx,
+        files.formula_xlsx,
+        files.xls_bytes,
+        lambda: files.huge_xlsx(rows=250_000),
+    ],
+    ids=["zip bomb", "billion laughs", "macros", "formula", ".xls", "too many rows"],
+)
+def test_a_hostile_file_is_refused_by_import_and_the_command_and_writes_nothing(
+    finance, hostile, tmp_path
+):
+    content = hostile()
+    before = _state()
+    for run in (import_preview, import_run):
+        with pytest.raises(ValidationError) as error:
+            run(
+                kind="receivables",
+                file_name="x.xlsx",
+                content=content,
+                actor=finance,
+                as_of=AS_OF,
+            )
+        assert list(error.value.message_dict) == ["file"]
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match="file: "):
+        call_command("import", "receivables", str(path), "--user", finance.username)
+    assert _state() == before
     assert ImportBatch.objects.count() == 0
 
 

@@ -10,7 +10,6 @@ be committed (422 on ``batch``). Each endpoint calls one service or selector of 
 import json
 from typing import Annotated
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import File, Form, Path, Query, Router, UploadedFile
 from ninja.responses import Status
@@ -19,7 +18,13 @@ from huikuan.core.dates import business_today
 from huikuan.core.errors import invalid
 from huikuan.imports.models import ImportKind
 from huikuan.imports.selectors import batches_visible_to, can_import, kind_fields, mappings_for
-from huikuan.imports.services import import_commit, import_preview, import_run, mapping_save
+from huikuan.imports.services import (
+    import_commit,
+    import_preview,
+    import_run,
+    mapping_save,
+    upload_size_check,
+)
 
 from .dunning_schemas import PageQuery
 from .errors import ApiError, not_found
@@ -62,13 +67,8 @@ def _batch(request, pk: int):
 
 def _content(file: UploadedFile) -> bytes:
     """The uploaded bytes; a file over the limit is refused before it is read into memory."""
-    limit = settings.HUIKUAN_IMPORT_MAX_BYTES
-    if file.size is not None and file.size > limit:
-        raise invalid(
-            "file",
-            _("The file is %(size)s MB; at most %(limit)s MB can be imported at once. Split it.")
-            % {"size": f"{file.size / 2**20:.1f}", "limit": f"{limit / 2**20:.0f}"},
-        )
+    if file.size is not None:
+        upload_size_check(file.size)
     return b"".join(file.chunks())
 
 

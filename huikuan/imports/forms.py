@@ -2,11 +2,11 @@
 decide what a file holds and write it."""
 
 from django import forms
-from django.conf import settings
-from django.template.defaultfilters import filesizeformat
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import ImportKind, ImportMapping
+from .services import upload_size_check
 
 FIELD_PREFIX = "col-"
 
@@ -44,14 +44,11 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        # Refuse a huge upload before its bytes are read into memory; every other reason to
-        # refuse a file is the import service's to give.
-        limit = settings.HUIKUAN_IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is %(size)s; at most %(limit)s can be imported at once.")
-                % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
-            )
+        # A huge upload is refused before its bytes are read into memory (the service's rule).
+        try:
+            upload_size_check(upload.size)
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["file"]) from None
         return upload
 
 

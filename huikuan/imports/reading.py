@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import python_calamine
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from .xlsx_guard import FileRefused, damaged, inspect_workbook, too_many_rows
@@ -42,6 +43,15 @@ class Table:
     rows: list[tuple[int, list]] = field(default_factory=list)
 
 
+def check_size(size: int, *, max_bytes: int) -> None:
+    """Refuse a file of ``size`` bytes over the limit — also before its bytes are read."""
+    if size > max_bytes:
+        raise FileRefused(
+            _("The file is %(size)s; at most %(limit)s can be imported at once. Split it.")
+            % {"size": filesizeformat(size), "limit": filesizeformat(max_bytes)}
+        )
+
+
 def read_table(
     content: bytes, file_name: str, *, max_bytes: int, max_rows: int, max_cells: int = MAX_CELLS
 ) -> Table:
@@ -52,11 +62,7 @@ def read_table(
     words the messages; the format is told by the content."""
     if not content or content.isspace():
         raise FileRefused(_("The file is empty."))
-    if len(content) > max_bytes:
-        raise FileRefused(
-            _("The file is %(size)s MB; at most %(limit)s MB can be imported at once. Split it.")
-            % {"size": f"{len(content) / 2**20:.1f}", "limit": f"{max_bytes / 2**20:.0f}"}
-        )
+    check_size(len(content), max_bytes=max_bytes)
     if content.startswith(XLSX_MAGIC):
         return _read_xlsx(content, max_bytes=max_bytes, max_rows=max_rows, max_cells=max_cells)
     if content.startswith(OLE2_MAGIC):

@@ -25,7 +25,7 @@ from .apply import apply_plan
 from .kinds import kind_spec
 from .models import ImportBatch, ImportMapping, ImportStatus
 from .plan import Plan, plan_table
-from .reading import FileRefused, read_table
+from .reading import FileRefused, check_size, read_table
 from .selectors import can_import
 
 # Fault injection for the crash tests: HUIKUAN_FAILPOINT=import:<step> kills this process with
@@ -54,21 +54,21 @@ def _check(actor) -> None:
         raise PermissionDenied(_("Only finance staff and administrators may import."))
 
 
+def upload_size_check(size: int) -> None:
+    """Refuse an upload over ``HUIKUAN_IMPORT_MAX_BYTES`` (ValidationError on ``file``): for
+    pages and the API, before the bytes are read into memory."""
+    try:
+        check_size(size, max_bytes=settings.HUIKUAN_IMPORT_MAX_BYTES)
+    except FileRefused as exc:
+        raise invalid("file", exc.message) from None
+
+
 def _read(content: bytes, file_name: str):
-    if not content:
-        raise invalid("file", _("The file is empty."))
-    limit = settings.HUIKUAN_IMPORT_MAX_BYTES
-    if len(content) > limit:
-        raise invalid(
-            "file",
-            _("The file is %(size)s MB; at most %(limit)s MB can be imported at once. Split it.")
-            % {"size": f"{len(content) / 2**20:.1f}", "limit": f"{limit / 2**20:.0f}"},
-        )
     try:
         return read_table(
             content,
             file_name,
-            max_bytes=limit,
+            max_bytes=settings.HUIKUAN_IMPORT_MAX_BYTES,
             max_rows=settings.HUIKUAN_IMPORT_MAX_ROWS,
         )
     except FileRefused as exc:

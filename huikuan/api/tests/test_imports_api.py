@@ -137,7 +137,8 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(finance_api, se
     settings.HUIKUAN_IMPORT_MAX_BYTES = 1024
     response = upload(finance_api, content=b"x" * 2048)
     assert response.status_code == 422 and fields(response) == ["file"]
-    assert "MB" in response.json()["detail"][0]["message"]
+    message = response.json()["detail"][0]["message"].replace("\xa0", " ")
+    assert "The file is 2.0 KB; at most 1.0 KB" in message
     assert not ImportBatch.objects.exists()
 
 

@@ -6,7 +6,6 @@ out)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from huikuan.web.decorators import role_required
 
 from . import webhooks
 from .exports import webhook_delivery_sheet
-from .models import MessageStatus, WebhookEndpoint
+from .models import WebhookEndpoint
 from .webhook_forms import DeliveryFilterForm, WebhookEndpointForm, event_choices
 
 PAGE_SIZE = 50
@@ -38,13 +37,7 @@ def _event_labels() -> dict[str, str]:
 
 @admin_only
 def webhook_list(request):
-    endpoints = WebhookEndpoint.objects.annotate(
-        failed=Count("messages", filter=Q(messages__status=MessageStatus.FAILED)),
-        waiting=Count(
-            "messages",
-            filter=Q(messages__status__in=[MessageStatus.QUEUED, MessageStatus.SENDING]),
-        ),
-    ).order_by("name", "pk")
+    endpoints = webhooks.webhook_endpoints_with_counts()
     labels = _event_labels()
     rows = [(e, [labels.get(kind, kind) for kind in e.events]) for e in endpoints]
     return render(request, "notifications/webhook_list.html", {"rows": rows})

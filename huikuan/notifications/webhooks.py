@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -382,6 +382,18 @@ def classes_track(*, as_of: date) -> int:
 
 
 # --- Reads for the pages -------------------------------------------------------------------------
+
+
+def webhook_endpoints_with_counts() -> QuerySet[WebhookEndpoint]:
+    """Every endpoint by name, with how many of its messages ``failed`` for good and how many
+    are ``waiting`` (queued or being sent)."""
+    return WebhookEndpoint.objects.annotate(
+        failed=Count("messages", filter=Q(messages__status=MessageStatus.FAILED)),
+        waiting=Count(
+            "messages",
+            filter=Q(messages__status__in=[MessageStatus.QUEUED, MessageStatus.SENDING]),
+        ),
+    ).order_by("name", "pk")
 
 
 def webhook_deliveries(

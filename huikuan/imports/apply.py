@@ -351,10 +351,10 @@ def _apply_ledger(plan: Plan, *, actor, note: str, progress: Progress, kind: str
 def _settle(plan: Plan, lines: list[dict], *, actor, note: str) -> None:
     if not lines:
         return
-    batch_number = plan.batch_id
     by_customer = defaultdict(list)
     for line in lines:
         by_customer[line["customer"]["code"]].append(line)
+    numbers = {code: f"IMP{plan.batch_id}-{code}"[:64] for code in by_customer}
     payments = []
     for code, items in by_customer.items():
         customer_id = items[0]["customer"]["id"]
@@ -363,12 +363,12 @@ def _settle(plan: Plan, lines: list[dict], *, actor, note: str) -> None:
             Payment(
                 customer_id=customer_id,
                 kind=PaymentKind.PAYMENT,
-                number=f"IMP{batch_number}-{code}"[:64],
+                number=numbers[code],
                 received_on=min(i["on"] for i in items),
                 amount=total,
                 allocated=total,
                 method="",
-                note=(_("Settled before the import: %(note)s") % {"note": note})[:255],
+                note=(_("Money settled as the file says: %(note)s") % {"note": note})[:255],
                 created_by_id=_actor_id(actor),
                 created_at=timezone.now(),
             )
@@ -386,7 +386,7 @@ def _settle(plan: Plan, lines: list[dict], *, actor, note: str) -> None:
     now = timezone.now()
     allocation_rows = []
     for code, items in by_customer.items():
-        payment_id = payment_ids[f"IMP{batch_number}-{code}"[:64]]
+        payment_id = payment_ids[numbers[code]]
         # In date order: a payment's movements never go back in time.
         for item in sorted(items, key=lambda i: i["on"]):
             allocation_rows.append(
